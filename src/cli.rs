@@ -1,0 +1,77 @@
+//! Command-line definitions (clap) and nothing else: what each subcommand
+//! and option means is in `--help`, SPEC §1 and the README, kept in step.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Format;
+
+/// evtop — watch the events of API platforms live in a terminal.
+///
+/// Connects to Server-Sent Events streams (including Streamdata JSON-Patch
+/// streams), keeps the state they describe, and shows or prints their
+/// events, filtered by type, source and fields.
+#[derive(Debug, Parser)]
+#[command(
+    name = "evtop",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Headless: print matching events to stdout (diagnostics to stderr).
+    Tail(TailArgs),
+}
+
+/// Options every mode takes.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// SSE source URL, named after its host; `name=URL` names it. Repeatable.
+    #[arg(value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Header for every source given on the command line: 'Name: value'.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Config file (sources from it and from the command line are merged).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Initial filter, e.g. 'type:charge.* .data.object.amount>1000 -source:test'.
+    #[arg(short, long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// `evtop tail`.
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output format [default: text on a terminal, ndjson otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Exit 0 after N matching events have been printed.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Exit 0 after this long: 500ms, 10s, 2m.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// At exit, write {source name: state document or null} as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::config::parse_duration(s)
+}

@@ -1,0 +1,152 @@
+//! Sources given on the command line (`URL`, `name=URL`, `--poll URL`,
+//! `-H 'Name: value'`) and their merge with the config file's sources.
+//!
+//! There is no `${VAR}` expansion here: the shell has already done it.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::time::Duration;
+
+use super::validate::{check_header_name, check_header_value, check_http_url, is_name};
+use super::{
+    ConfigError, HeaderSpec, MAX_SOURCES, MIN_INTERVAL, PollOptions, SourceKind, SourceSpec, SseOptions,
+    is_sensitive_header,
+};
+use crate::event::Pointers;
+
+/// A positional `URL` or `name=URL`: an SSE source with default options.
+///
+/// The part before the first `=` is a name only when it follows the name
+/// rule (which excludes `:` and `/`), so `https://h/s?a=b` is a plain URL;
+/// without a name the source is named after the URL's host. `headers` are
+/// the `-H 'Name: value'` arguments.
+pub fn cli_sse_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
+    cli_source(arg, headers, SourceKind::Sse(SseOptions::default()))
+}
+
+/// A `--poll URL` (or `--poll name=URL`): a polling source in `events` mode,
+/// items auto-detected, other options at their defaults, named as in
+/// [`cli_sse_source`]. `interval` (from `--interval`) must be at least
+/// [`MIN_INTERVAL`].
+pub fn cli_poll_source(
+    arg: &str,
+    headers: &[String],
+    interval: Option<Duration>,
+) -> Result<SourceSpec, ConfigError> {
+    let mut opts = PollOptions::default();
+    if let Some(interval) = interval {
+        if interval < MIN_INTERVAL {
+            return Err(ConfigError::CommandLine {
+                message: format!(
+                    "--interval must be at least 100ms, got {}",
+                    humantime::format_duration(interval)
+                ),
+            });
+        }
+        opts.interval = interval;
+    }
+    cli_source(arg, headers, SourceKind::Poll(opts))
+}
+
+/// The part of `name=URL` before the `=` when it is a name, and the URL.
+fn split_name(arg: &str) -> (Option<&str>, &str) {
+    match arg.split_once('=') {
+        Some((name, url)) if is_name(name) => (Some(name), url),
+        _ => (None, arg),
+    }
+}
+
+fn cli_source(arg: &str, headers: &[String], kind: SourceKind) -> Result<SourceSpec, ConfigError> {
+    let (name, url) = split_name(arg);
+    let cli_error = |message: String| ConfigError::CommandLine { message };
+    let parsed = check_http_url(url).map_err(|m| cli_error(format!("{url:?}: {m}")))?;
+    let (name, named_after_host) = match name {
+        Some(name) => (name.to_owned(), false),
+        None => match parsed.host_str() {
+            Some(host) if !host.is_empty() => (host.to_owned(), true),
+            _ => return Err(cli_error(format!("{url:?}: the URL has no host"))),
+        },
+    };
+    let headers = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| parse_header(h, i + 1))
+        .collect::<Result<_, _>>()?;
+    Ok(SourceSpec {
+        name,
+        url: url.to_owned(),
+        url_display: url.to_owned(),
+        headers,
+        pointers: Pointers::default(),
+        kind,
+        named_after_host,
+    })
+}
+
+/// One `-H 'Name: value'` (the `nth`, 1-based, for messages). The value is
+/// trimmed, as curl does, and never echoed in an error.
+fn parse_header(text: &str, nth: usize) -> Result<HeaderSpec, ConfigError> {
+    let error = |message: String| ConfigError::CommandLine { message };
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(error(format!(
+            "header #{nth} (-H) has no `:`; write -H 'Name: value'"
+        )));
+    };
+    check_header_name(name).map_err(|m| error(format!("header #{nth} (-H): {m}; write -H 'Name: value'")))?;
+    let value = value.trim();
+    check_header_value(value).map_err(|m| error(format!("header {name} (-H): {m}")))?;
+    let sensitive = is_sensitive_header(name);
+    Ok(HeaderSpec {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        display: if sensitive { "***" } else { value }.to_owned(),
+        sensitive,
+    })
+}
+
+/// Config sources first, then command-line sources, names made unique.
+///
+/// A command-line source named after its host whose name is taken becomes
+/// `host-2`, `host-3`, …; an explicitly named one (`name=URL`) that collides
+/// with any other source is an error naming both. Explicit names are
+/// reserved before host names are settled, so the order of arguments does
+/// not change who gets renamed. At most [`MAX_SOURCES`] sources in all.
+pub fn merge(config: Vec<SourceSpec>, cli: Vec<SourceSpec>) -> Result<Vec<SourceSpec>, ConfigError> {
+    let count = config.len() + cli.len();
+    if count > MAX_SOURCES {
+        return Err(ConfigError::TooManySources { count });
+    }
+    let describe = |origin: &str, s: &SourceSpec| format!("the {origin} source for {}", s.url_display);
+    let mut taken: HashMap<String, String> = HashMap::with_capacity(count);
+    let fixed = config.iter().map(|s| (s, "config")).chain(
+        cli.iter()
+            .filter(|s| !s.named_after_host)
+            .map(|s| (s, "command-line")),
+    );
+    for (source, origin) in fixed {
+        match taken.entry(source.name.clone()) {
+            Entry::Occupied(first) => {
+                return Err(ConfigError::NameCollision {
+                    name: source.name.clone(),
+                    first: first.get().clone(),
+                    second: describe(origin, source),
+                });
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(describe(origin, source));
+            }
+        }
+    }
+    let mut cli = cli;
+    for source in cli.iter_mut().filter(|s| s.named_after_host) {
+        if taken.contains_key(&source.name) {
+            let mut n = 2;
+            while taken.contains_key(&format!("{}-{n}", source.name)) {
+                n += 1;
+            }
+            source.name = format!("{}-{n}", source.name);
+        }
+        taken.insert(source.name.clone(), describe("command-line", source));
+    }
+    Ok(config.into_iter().chain(cli).collect())
+}

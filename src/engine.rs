@@ -1,0 +1,99 @@
+//! The engine: starts every source task and hands the caller (`tail` or the
+//! TUI) the one channel their messages arrive on.
+//!
+//! ```text
+//! source task ─┐
+//! source task ─┼─▶ bounded mpsc (SourceMsg) ─▶ caller: Store::ingest ─▶ print / draw
+//! source task ─┘         ▲                              │
+//!                        └──── resync (Notify) ◀────────┘  a patch failed
+//! ```
+//!
+//! The channel is bounded ([`CHANNEL_CAPACITY`] batches): when the consumer
+//! falls behind, sources wait instead of piling events up in memory, and the
+//! TCP window pushes back on the server. Shutdown is one
+//! [`CancellationToken`] every task watches.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Settings, SourceSpec};
+use crate::event::SourceId;
+use crate::source::{self, SourceCtx, SourceMsg};
+
+/// Batches (one per network read) in flight between sources and the store.
+pub const CHANNEL_CAPACITY: usize = 64;
+/// How long to wait for a TCP connection before calling it failed.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// TCP keepalive on every connection, so the OS notices dead peers too.
+pub const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
+/// How long shutdown waits for source tasks to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// Running sources.
+pub struct Engine {
+    /// Every source's messages, in arrival order.
+    pub rx: mpsc::Receiver<SourceMsg>,
+    resync: Vec<Arc<Notify>>,
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Start one task per source. Must be called inside a tokio runtime.
+    pub fn start(sources: &[SourceSpec], settings: &Settings, secrets: &[String]) -> anyhow::Result<Engine> {
+        let client = http_client()?;
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let cancel = CancellationToken::new();
+        let secrets: Arc<[String]> = secrets.into();
+        let mut resync = Vec::with_capacity(sources.len());
+        let mut tasks = Vec::with_capacity(sources.len());
+        for (i, spec) in sources.iter().enumerate() {
+            let notify = Arc::new(Notify::new());
+            let ctx = SourceCtx {
+                id: i as SourceId,
+                tx: tx.clone(),
+                cancel: cancel.child_token(),
+                resync: notify.clone(),
+                max_event_bytes: settings.max_event_bytes,
+                client: client.clone(),
+                secrets: secrets.clone(),
+            };
+            tasks.push(source::spawn(Arc::new(spec.clone()), ctx));
+            resync.push(notify);
+        }
+        Ok(Engine {
+            rx,
+            resync,
+            cancel,
+            tasks,
+        })
+    }
+
+    /// Ask a source to reconnect for a fresh snapshot.
+    pub fn resync(&self, source: SourceId) {
+        if let Some(n) = self.resync.get(source as usize) {
+            n.notify_one();
+        }
+    }
+
+    /// Stop every source and wait (briefly) for them to finish.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let all = futures_util::future::join_all(self.tasks);
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, all).await;
+    }
+}
+
+/// The one HTTP client every source shares (connection pool, TLS config).
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("evtop/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_keepalive(TCP_KEEPALIVE)
+        .build()?;
+    Ok(client)
+}

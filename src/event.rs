@@ -1,0 +1,188 @@
+//! The event record every source produces.
+//!
+//! Every kind of source (SSE, polling, and later webhooks, recordings, brokers)
+//! turns what it receives into one [`Event`]. Nothing downstream — the store,
+//! the filters, `tail`'s output, the TUI panes — knows which kind of source an
+//! event came from; adding a kind of source means one new module that sends
+//! `Event`s, nothing else.
+
+use serde_json::Value;
+
+/// Index of a source in the engine's source table (the order of the merged
+/// config and command-line sources). Small so the store can keep one per
+/// buffered event cheaply.
+pub type SourceId = u16;
+
+/// One event as a source produced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Which source produced it.
+    pub source: SourceId,
+    /// The event's id (`id_pointer`, else the transport's id), when known.
+    pub id: Option<String>,
+    /// The event type (`type_pointer`, else the transport's type).
+    pub ty: String,
+    /// When the event happened according to its data (`time_pointer`), in
+    /// unix milliseconds.
+    pub time: Option<i64>,
+    /// When evtop received it, in unix milliseconds.
+    pub received: i64,
+    /// The data exactly as received (JSON text, or any other text).
+    pub data: String,
+    /// Whether `data` is valid JSON (decided once, at ingest).
+    pub json: bool,
+}
+
+/// A borrowed view of an event with its source resolved to a name: what the
+/// filter matches against and what the output formats print. Both the store's
+/// compact records and fresh [`Event`]s can lend one.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRef<'a> {
+    pub source: &'a str,
+    pub id: Option<&'a str>,
+    pub ty: &'a str,
+    pub time: Option<i64>,
+    pub received: i64,
+    pub data: &'a str,
+    pub json: bool,
+}
+
+impl Event {
+    /// Borrow this event as an [`EventRef`], naming its source.
+    pub fn as_ref<'a>(&'a self, source_name: &'a str) -> EventRef<'a> {
+        EventRef {
+            source: source_name,
+            id: self.id.as_deref(),
+            ty: &self.ty,
+            time: self.time,
+            received: self.received,
+            data: &self.data,
+            json: self.json,
+        }
+    }
+}
+
+/// Where to find an event's type, id and time inside its JSON data. Each is
+/// an RFC 6901 JSON pointer; `None` keeps what the transport said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pointers {
+    pub type_pointer: Option<String>,
+    pub id_pointer: Option<String>,
+    pub time_pointer: Option<String>,
+}
+
+impl Pointers {
+    /// Build an [`Event`] from raw data and what the transport said about it.
+    ///
+    /// The data is parsed once: to decide whether it is JSON and, when
+    /// pointers are set, to read the type, id and time from it. A pointer that
+    /// finds nothing leaves the transport's value in place.
+    pub fn build(
+        &self,
+        source: SourceId,
+        transport_id: Option<String>,
+        transport_type: String,
+        data: String,
+        received: i64,
+    ) -> Event {
+        let mut ev = Event {
+            source,
+            id: transport_id,
+            ty: transport_type,
+            time: None,
+            received,
+            json: false,
+            data,
+        };
+        let wants_value =
+            self.type_pointer.is_some() || self.id_pointer.is_some() || self.time_pointer.is_some();
+        if wants_value {
+            if let Ok(value) = serde_json::from_str::<Value>(&ev.data) {
+                ev.json = true;
+                self.apply(&value, &mut ev);
+            }
+        } else {
+            ev.json = is_json(&ev.data);
+        }
+        ev
+    }
+
+    /// Read type, id and time from `value` into `ev` where the pointers find
+    /// something usable.
+    pub fn apply(&self, value: &Value, ev: &mut Event) {
+        if let Some(ty) = self.type_pointer.as_deref().and_then(|p| value.pointer(p)) {
+            if let Some(s) = scalar_text(ty) {
+                ev.ty = s;
+            }
+        }
+        if let Some(id) = self.id_pointer.as_deref().and_then(|p| value.pointer(p)) {
+            if let Some(s) = scalar_text(id) {
+                ev.id = Some(s);
+            }
+        }
+        if let Some(t) = self.time_pointer.as_deref().and_then(|p| value.pointer(p)) {
+            ev.time = time_millis(t);
+        }
+    }
+}
+
+/// Whether `text` is one valid JSON value, without building it.
+pub fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// A JSON scalar as text: strings as themselves, numbers and booleans as
+/// their JSON form. Objects, arrays and null give `None`.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A time value from event data in unix milliseconds: a number of unix
+/// seconds (fractions kept), a string of digits (unix seconds), or an
+/// RFC 3339 string.
+pub fn time_millis(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().and_then(|s| s.checked_mul(1000)).or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 1e15)
+                .map(|f| (f * 1000.0).round() as i64)
+        }),
+        Value::String(s) => {
+            if let Ok(secs) = s.parse::<i64>() {
+                secs.checked_mul(1000)
+            } else {
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .ok()
+                    .map(|d| d.timestamp_millis())
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Now, in unix milliseconds.
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Unix milliseconds as RFC 3339 in UTC: `2026-11-22T10:00:00.123Z`, or
+/// without the fraction when it is zero and `millis_always` is false.
+pub fn rfc3339(ms: i64, millis_always: bool) -> String {
+    use chrono::{SecondsFormat, TimeZone, Utc};
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(t) => {
+            let fmt = if millis_always || ms.rem_euclid(1000) != 0 {
+                SecondsFormat::Millis
+            } else {
+                SecondsFormat::Secs
+            };
+            t.to_rfc3339_opts(fmt, true)
+        }
+        None => ms.to_string(),
+    }
+}

@@ -1,0 +1,43 @@
+//! evtop — a terminal monitor for the events of API platforms.
+//!
+//! # Architecture
+//!
+//! ```text
+//!   config.rs / cli.rs ──▶ Vec<SourceSpec>
+//!                               │ engine.rs: one task per source
+//!                               ▼
+//!   source/sse.rs ─┐                                 ┌─▶ tail.rs: filter.rs ─▶ output.rs ─▶ stdout
+//!   source/…    ───┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
+//!                  │      (batches of Event)         └─▶ (TUI: app.rs + ui/, later)
+//!                  └──◀── resync (Notify) ◀── a Streamdata patch failed
+//! ```
+//!
+//! - [`event`]: the one record every source produces ([`event::Event`]).
+//!   Sources differ only in how they get bytes; nothing after the channel
+//!   knows what kind of source an event came from.
+//! - [`source`]: source tasks, their status, backoff and error texts;
+//!   [`source::sse`] with its incremental, size-bounded WHATWG parser.
+//! - [`store`]: the single owner of buffered events (a compact ring),
+//!   per-source state documents and counters, per-type rates. Pure: no I/O,
+//!   no clock; the caller passes `now`.
+//! - [`filter`]: the filter language, shared by `tail` and the TUI.
+//! - [`config`]: TOML schema, `${VAR}` expansion, validation with precise
+//!   errors, secret masking.
+//! - [`tail`] + [`output`]: the headless mode; [`sanitize`] makes every
+//!   network-supplied string inert before it reaches a terminal.
+//!
+//! Back-pressure is explicit: the channel is bounded, so a consumer that
+//! falls behind slows the sources (and TCP slows the servers) instead of
+//! growing memory; the ring buffer drops its oldest events and counts them.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod event;
+pub mod filter;
+pub mod logging;
+pub mod output;
+pub mod sanitize;
+pub mod source;
+pub mod store;
+pub mod tail;

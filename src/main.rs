@@ -1,0 +1,109 @@
+//! The `evtop` binary: parse the command line, set up logging, run.
+//! Everything else lives in the library (see `lib.rs` for the architecture).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use evtop::cli::{Cli, Command, CommonArgs};
+use evtop::config::{self, Config};
+use evtop::filter::Filter;
+use evtop::output::Format;
+use evtop::tail::{self, TailOptions};
+
+/// Exit code for bad usage: a bad config, filter, or missing sources.
+const USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    evtop::logging::init();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Fatal::Usage(msg)) => {
+            eprintln!("evtop: {msg}");
+            ExitCode::from(USAGE)
+        }
+        Err(Fatal::Other(e)) => {
+            eprintln!("evtop: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Fatal {
+    /// The user's input is wrong: exit 2 with one line.
+    Usage(String),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Fatal {
+    fn from(e: anyhow::Error) -> Self {
+        Fatal::Other(e)
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, Fatal> {
+    match cli.command {
+        Some(Command::Tail(args)) => {
+            let (config, filter) = prepare(&args.common)?;
+            let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+                Format::Text
+            } else {
+                Format::Ndjson
+            });
+            let color =
+                format == Format::Text && colors_wanted(&args.common) && std::io::stdout().is_terminal();
+            let opts = TailOptions {
+                format,
+                count: args.count,
+                duration: args.duration,
+                state_out: args.state_out,
+                filter,
+                color,
+            };
+            Ok(runtime()?.block_on(tail::run(config, opts))?)
+        }
+        None => {
+            prepare(&cli.common)?;
+            Err(Fatal::Usage(
+                "the interactive monitor is not in this build yet; use `evtop tail` with the same arguments"
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// Load the config, add command-line sources, parse the filter.
+fn prepare(common: &CommonArgs) -> Result<(Config, Filter), Fatal> {
+    let env = |k: &str| std::env::var(k).ok();
+    let path = config::lookup(common.config.as_deref(), &env).map_err(|e| Fatal::Usage(e.to_string()))?;
+    let mut config = match &path {
+        Some(p) => config::load(p, &env).map_err(|e| Fatal::Usage(e.to_string()))?,
+        None => Config::default(),
+    };
+    let mut cli_sources = Vec::new();
+    for url in &common.urls {
+        cli_sources
+            .push(config::cli_sse_source(url, &common.headers).map_err(|e| Fatal::Usage(e.to_string()))?);
+    }
+    let file_sources = std::mem::take(&mut config.sources);
+    config.sources = config::merge(file_sources, cli_sources).map_err(|e| Fatal::Usage(e.to_string()))?;
+    if config.sources.is_empty() {
+        return Err(Fatal::Usage(
+            "no sources: give a URL, a config file (--config), or try `evtop demo`; see `evtop --help`"
+                .into(),
+        ));
+    }
+    let filter =
+        Filter::parse(common.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    Ok((config, filter))
+}
+
+fn colors_wanted(common: &CommonArgs) -> bool {
+    !common.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

@@ -1,0 +1,173 @@
+//! The lines `tail` prints: NDJSON (SPEC 4) and readable text.
+//!
+//! NDJSON is written by hand rather than through a `Value` so that JSON data
+//! is copied as it arrived — key order and number spelling intact, no parse
+//! on the hot path. Only data whose JSON text spans several lines (SSE
+//! multi-line `data`) is re-serialised, so every event stays on one line.
+
+use std::io::Write;
+
+use crate::event::{EventRef, rfc3339};
+use crate::sanitize::inert;
+
+/// `tail --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object a line (SPEC 4).
+    Ndjson,
+    /// One readable line an event.
+    Text,
+}
+
+/// Characters of data shown on a text line before it is cut with `…`.
+pub const TEXT_SUMMARY_CHARS: usize = 2000;
+
+/// Append the NDJSON line for `ev` (with its newline) to `out`.
+pub fn ndjson(ev: &EventRef<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"source\":");
+    json_str(ev.source, out);
+    out.extend_from_slice(b",\"id\":");
+    match ev.id {
+        Some(id) => json_str(id, out),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"type\":");
+    json_str(ev.ty, out);
+    out.extend_from_slice(b",\"time\":");
+    match ev.time {
+        Some(t) => {
+            out.push(b'"');
+            out.extend_from_slice(rfc3339(t, false).as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"received\":\"");
+    out.extend_from_slice(rfc3339(ev.received, true).as_bytes());
+    out.extend_from_slice(b"\",\"data\":");
+    data_json(ev, out);
+    out.extend_from_slice(b"}\n");
+}
+
+/// The event's data as JSON: itself when it is JSON, else a JSON string.
+pub fn data_json(ev: &EventRef<'_>, out: &mut Vec<u8>) {
+    if ev.json {
+        if !ev.data.contains(['\n', '\r']) {
+            out.extend_from_slice(ev.data.trim().as_bytes());
+            return;
+        }
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(ev.data) {
+            let _ = serde_json::to_writer(&mut *out, &v);
+            return;
+        }
+    }
+    json_str(ev.data, out);
+}
+
+fn json_str(s: &str, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Append a readable line for `ev`: `HH:MM:SS.mmm source type id data`,
+/// times in UTC, everything made inert, data cut at [`TEXT_SUMMARY_CHARS`].
+pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
+    let time = chrono::DateTime::from_timestamp_millis(ev.received)
+        .map(|t| t.format("%H:%M:%S%.3f").to_string())
+        .unwrap_or_default();
+    let (dim, cyan, reset) = if color {
+        ("\x1b[2m", "\x1b[36m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let _ = write!(
+        out,
+        "{dim}{time}{reset} {} {cyan}{}{reset}",
+        inert(ev.source),
+        inert(ev.ty)
+    );
+    if let Some(id) = ev.id {
+        let _ = write!(out, " {dim}{}{reset}", inert(id));
+    }
+    out.push(b' ');
+    let data = ev.data.trim();
+    let cut = data.char_indices().nth(TEXT_SUMMARY_CHARS).map(|(i, _)| i);
+    match cut {
+        Some(i) => {
+            out.extend_from_slice(inert(&data[..i]).as_bytes());
+            out.extend_from_slice("…".as_bytes());
+        }
+        None => out.extend_from_slice(inert(data).as_bytes()),
+    }
+    out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev<'a>(data: &'a str, json: bool) -> EventRef<'a> {
+        EventRef {
+            source: "payments",
+            id: Some("evt_1"),
+            ty: "charge.succeeded",
+            time: Some(1_795_860_000_000),
+            received: 1_795_860_000_123,
+            data,
+            json,
+        }
+    }
+
+    fn line(e: &EventRef<'_>) -> serde_json::Value {
+        let mut out = Vec::new();
+        ndjson(e, &mut out);
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1, "one line");
+        assert_eq!(out.last(), Some(&b'\n'));
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn ndjson_matches_spec_shape() {
+        let v = line(&ev(r#"{"amount":1200}"#, true));
+        assert_eq!(
+            v,
+            serde_json::json!({"source":"payments","id":"evt_1","type":"charge.succeeded",
+                "time":"2026-11-28T10:00:00Z","received":"2026-11-28T10:00:00.123Z","data":{"amount":1200}})
+        );
+    }
+
+    #[test]
+    fn ndjson_keeps_key_order_and_numbers() {
+        let mut out = Vec::new();
+        ndjson(&ev(r#"{"z":1,"a":1.50}"#, true), &mut out);
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains(r#""data":{"z":1,"a":1.50}}"#)
+        );
+    }
+
+    #[test]
+    fn ndjson_nulls_and_strings() {
+        let mut e = ev("not json \"quoted\"\nline2", false);
+        e.id = None;
+        e.time = None;
+        let v = line(&e);
+        assert_eq!(v["id"], serde_json::Value::Null);
+        assert_eq!(v["time"], serde_json::Value::Null);
+        assert_eq!(v["data"], "not json \"quoted\"\nline2");
+    }
+
+    #[test]
+    fn ndjson_multiline_json_stays_one_line() {
+        let v = line(&ev("{\n\"a\": [1,\n2]\n}", true));
+        assert_eq!(v["data"], serde_json::json!({"a":[1,2]}));
+    }
+
+    #[test]
+    fn text_line_is_inert_and_single() {
+        let mut out = Vec::new();
+        text(&ev("a\x1b[2J\nb", false), false, &mut out);
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s, "10:00:00.123 payments charge.succeeded evt_1 a␛[2J␊b\n");
+    }
+}

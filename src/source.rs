@@ -1,0 +1,338 @@
+//! Sources: the tasks that connect to the outside world and turn what they
+//! receive into [`Event`]s.
+//!
+//! Every kind of source is one module under `source/` with a `run` function
+//! that takes its options and a [`SourceCtx`], and sends [`SourceMsg`]s down
+//! one bounded channel. That is the whole contract: the store, the filters,
+//! `tail` and the TUI only ever see `SourceMsg`s, so a new kind of source
+//! (webhooks, recordings, a broker) is one new module and one arm in
+//! [`spawn`].
+//!
+//! This module also holds what the kinds share: the status a source reports,
+//! the jittered exponential backoff, `Retry-After` parsing, and error texts
+//! that never carry a secret.
+
+pub mod sse;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{SourceKind, SourceSpec, mask_secrets};
+use crate::event::{Event, SourceId};
+
+/// Messages from source tasks to the store.
+#[derive(Debug)]
+pub enum SourceMsg {
+    /// Events decoded from one read, in order. Batching per read keeps the
+    /// channel cost per event low under a firehose.
+    Events {
+        source: SourceId,
+        events: Vec<Event>,
+        /// The resume point after these events (`Last-Event-ID`, a poll
+        /// cursor), when it changed.
+        cursor: Option<String>,
+    },
+    /// The source's connection state changed.
+    Status { source: SourceId, status: Status },
+    /// Something the source received could not become an event.
+    Dropped {
+        source: SourceId,
+        kind: DropKind,
+        detail: String,
+    },
+}
+
+/// A source's connection state, as the status bar and `tail`'s stderr show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Opening a connection or sending a request.
+    Connecting,
+    /// Connected and receiving (`detail` says what, e.g. `HTTP 200`).
+    Live(String),
+    /// Waiting `delay` before trying again, because of `reason`.
+    Retrying { delay: Duration, reason: String },
+    /// Stopped for good (e.g. HTTP 204 on an SSE stream).
+    Closed(String),
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Connecting => f.write_str("connecting"),
+            Status::Live(detail) if detail.is_empty() => f.write_str("live"),
+            Status::Live(detail) => write!(f, "live ({detail})"),
+            Status::Retrying { delay, reason } => {
+                write!(f, "{reason}; retrying in {}", fmt_duration(*delay))
+            }
+            Status::Closed(reason) => write!(f, "closed: {reason}"),
+        }
+    }
+}
+
+/// Why something a source received was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropKind {
+    /// Larger than `max_event_bytes`.
+    Oversize,
+    /// Could not be decoded (not JSON where JSON is required, a bad patch).
+    Unparsable,
+}
+
+/// What every source task is given.
+#[derive(Clone)]
+pub struct SourceCtx {
+    pub id: SourceId,
+    pub tx: mpsc::Sender<SourceMsg>,
+    /// Fired once when evtop shuts down: every task ends promptly.
+    pub cancel: CancellationToken,
+    /// Fired by the store when the source's state is out of sync (a patch
+    /// failed) and a fresh snapshot is needed.
+    pub resync: Arc<Notify>,
+    pub max_event_bytes: usize,
+    pub client: reqwest::Client,
+    /// Values that came from `${VAR}`: masked in every text a source emits.
+    pub secrets: Arc<[String]>,
+}
+
+impl SourceCtx {
+    /// Report a status change. Returns false when nobody listens any more.
+    pub async fn status(&self, status: Status) -> bool {
+        let status = match status {
+            Status::Retrying { delay, reason } => Status::Retrying {
+                delay,
+                reason: self.mask(&reason),
+            },
+            Status::Closed(r) => Status::Closed(self.mask(&r)),
+            Status::Live(r) => Status::Live(self.mask(&r)),
+            s => s,
+        };
+        tracing::info!(source = self.id, "{status}");
+        self.tx
+            .send(SourceMsg::Status {
+                source: self.id,
+                status,
+            })
+            .await
+            .is_ok()
+    }
+
+    /// Report a dropped input. Returns false when nobody listens any more.
+    pub async fn dropped(&self, kind: DropKind, detail: String) -> bool {
+        let detail = self.mask(&detail);
+        tracing::warn!(source = self.id, "dropped ({kind:?}): {detail}");
+        self.tx
+            .send(SourceMsg::Dropped {
+                source: self.id,
+                kind,
+                detail,
+            })
+            .await
+            .is_ok()
+    }
+
+    /// `text` with every secret replaced by `***`.
+    pub fn mask(&self, text: &str) -> String {
+        mask_secrets(text, &self.secrets).into_owned()
+    }
+}
+
+/// Start the task for one source.
+pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
+    match &spec.kind {
+        SourceKind::Sse(opts) => {
+            let opts = opts.clone();
+            tokio::spawn(sse::run(spec, opts, ctx))
+        }
+        SourceKind::Poll(_) => tokio::spawn(async move {
+            ctx.status(Status::Closed(
+                "polling sources are not supported by this build yet".into(),
+            ))
+            .await;
+        }),
+    }
+}
+
+/// First delay of the exponential backoff.
+pub const BACKOFF_INITIAL: Duration = Duration::from_secs(1);
+/// Longest delay of the exponential backoff.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// How long a connection must stay up before the backoff starts over.
+pub const STABLE_AFTER: Duration = Duration::from_secs(10);
+/// Shortest and longest reconnection time a server may ask for with `retry:`.
+pub const SERVER_RETRY_MIN: Duration = Duration::from_millis(100);
+pub const SERVER_RETRY_MAX: Duration = Duration::from_secs(60);
+/// Least wait after 401/403/404: these rarely heal by themselves.
+pub const AUTH_RETRY_MIN: Duration = Duration::from_secs(30);
+/// Longest `Retry-After` honoured; a larger one is capped here.
+pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(3600);
+/// Bytes of an error response's body quoted in the status.
+pub const ERROR_BODY_QUOTE: usize = 300;
+
+/// Exponential backoff with jitter: the n-th delay is drawn from
+/// `[d/2, d]` where `d = min(max, initial · 2ⁿ)`. Jitter keeps many evtop
+/// instances from reconnecting in lockstep after an outage.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    attempt: u32,
+    initial: Duration,
+    max: Duration,
+    rng: fastrand::Rng,
+}
+
+impl Backoff {
+    pub fn new(initial: Duration, max: Duration) -> Self {
+        Backoff {
+            attempt: 0,
+            initial,
+            max,
+            rng: fastrand::Rng::new(),
+        }
+    }
+
+    /// The next delay; each call doubles the ceiling up to `max`.
+    pub fn next_delay(&mut self) -> Duration {
+        let ceiling = self
+            .initial
+            .saturating_mul(1u32 << self.attempt.min(20))
+            .min(self.max);
+        self.attempt = self.attempt.saturating_add(1);
+        let half = ceiling / 2;
+        let jitter_ms = self.rng.u64(0..=half.as_millis() as u64);
+        half + Duration::from_millis(jitter_ms)
+    }
+
+    /// Start over (after a connection stayed up).
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new(BACKOFF_INITIAL, BACKOFF_MAX)
+    }
+}
+
+/// The delay a `Retry-After` header asks for: delta-seconds or an HTTP date.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let delay = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(RETRY_AFTER_MAX))
+}
+
+/// A reqwest error as one line: the whole cause chain (so a TLS failure says
+/// so), never the URL (which may hold a secret).
+pub fn describe_error(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let mut text = if err.is_timeout() {
+        "timed out".to_owned()
+    } else if err.is_connect() {
+        "cannot connect".to_owned()
+    } else if err.is_body() || err.is_decode() {
+        "connection lost".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(&err);
+    let mut last = String::new();
+    while let Some(cause) = source {
+        let s = cause.to_string();
+        if !s.is_empty() && !last.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+            last = s;
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A duration the way people read it: `850ms`, `4.2s`, `2m30s`.
+pub fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        let tenths = (ms + 50) / 100;
+        if tenths % 10 == 0 {
+            format!("{}s", tenths / 10)
+        } else {
+            format!("{}.{}s", tenths / 10, tenths % 10)
+        }
+    } else {
+        let s = ms / 1000;
+        if s % 60 == 0 {
+            format!("{}m", s / 60)
+        } else {
+            format!("{}m{}s", s / 60, s % 60)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+        let expected_ceilings = [1, 2, 4, 8, 16, 30, 30, 30];
+        for ceiling in expected_ceilings {
+            let d = b.next_delay();
+            let c = Duration::from_secs(ceiling);
+            assert!(d >= c / 2 && d <= c, "{d:?} not in [{:?}, {c:?}]", c / 2);
+        }
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn backoff_jitter_varies() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..20 {
+            let mut b = Backoff::new(Duration::from_secs(8), Duration::from_secs(30));
+            seen.insert(b.next_delay());
+        }
+        assert!(seen.len() > 1, "no jitter: {seen:?}");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let at = std::time::SystemTime::now() + Duration::from_secs(120);
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            httpdate::fmt_http_date(at).parse().unwrap(),
+        );
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+        h.insert(reqwest::header::RETRY_AFTER, "999999".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(RETRY_AFTER_MAX));
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_duration(Duration::from_millis(850)), "850ms");
+        assert_eq!(fmt_duration(Duration::from_millis(4200)), "4.2s");
+        assert_eq!(fmt_duration(Duration::from_secs(30)), "30s");
+        assert_eq!(fmt_duration(Duration::from_secs(150)), "2m30s");
+        assert_eq!(fmt_duration(Duration::from_secs(120)), "2m");
+    }
+}

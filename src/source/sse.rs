@@ -1,0 +1,337 @@
+//! The SSE source: one long-lived `GET` per connection, parsed incrementally,
+//! reconnected after every end or error exactly as SPEC 3.1 says.
+//!
+//! ```text
+//! connect ──200 text/event-stream──▶ stream ──end / error / idle──┐
+//!    ▲  └─204──▶ closed (stop)                                    │
+//!    │  └─401/403/404──▶ wait ≥ 30 s ─────────────────────────────┤
+//!    │  └─429/5xx──▶ wait Retry-After, else retry:/backoff ───────┤
+//!    │  └─other / wrong content type / network error ──▶ backoff ─┤
+//!    └────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! The wait after an ordinary end is the server's `retry:` (clamped to
+//! 100 ms – 60 s) when it sent one, else jittered exponential backoff that
+//! starts over only once a connection has stayed up for [`STABLE_AFTER`].
+//! `Last-Event-ID` carries the last event ID string (WHATWG), which an
+//! id-only block updates too; it is sent only when non-empty.
+//!
+//! In Streamdata mode (`patch = true`) the store applies `data` and `patch`
+//! events; when a patch fails it fires `ctx.resync`, and this task drops the
+//! connection and reconnects *without* `Last-Event-ID`, so the server sends
+//! a fresh snapshot instead of resuming after the bad patch.
+
+pub mod parser;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use tokio::time::Instant;
+
+use super::{
+    AUTH_RETRY_MIN, Backoff, DropKind, ERROR_BODY_QUOTE, SERVER_RETRY_MAX, SERVER_RETRY_MIN, STABLE_AFTER,
+    SourceCtx, SourceMsg, Status, describe_error, retry_after,
+};
+use crate::config::{SourceSpec, SseOptions};
+use crate::event::now_millis;
+use parser::{Item, Parser};
+
+/// How one connection ended, and so how long to wait before the next.
+enum Outcome {
+    /// evtop is shutting down (or nobody reads events any more).
+    Cancelled,
+    /// HTTP 204: the server wants us to stop.
+    Stop,
+    /// The stream was up and ended (closed, error, idle, resync).
+    Ended {
+        reason: String,
+        up_for: Duration,
+        resync: bool,
+    },
+    /// An HTTP error status.
+    Http {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        reason: String,
+    },
+    /// Could not connect, or connected to something that is not SSE.
+    Failed(String),
+}
+
+/// Run an SSE source until shutdown or HTTP 204.
+pub async fn run(spec: Arc<SourceSpec>, opts: SseOptions, ctx: SourceCtx) {
+    let mut conn = Connection {
+        last_event_id: String::new(),
+        server_retry: None,
+    };
+    let mut backoff = Backoff::default();
+    let headers = match base_headers(&spec) {
+        Ok(h) => h,
+        Err(reason) => {
+            ctx.status(Status::Closed(reason)).await;
+            return;
+        }
+    };
+    loop {
+        if !ctx.status(Status::Connecting).await {
+            return;
+        }
+        let outcome = tokio::select! {
+            _ = ctx.cancel.cancelled() => Outcome::Cancelled,
+            o = conn.run_once(&spec, &opts, &headers, &ctx) => o,
+        };
+        let (delay, reason) = match outcome {
+            Outcome::Cancelled => return,
+            Outcome::Stop => {
+                ctx.status(Status::Closed("closed by server (HTTP 204)".into()))
+                    .await;
+                return;
+            }
+            Outcome::Ended {
+                reason,
+                up_for,
+                resync,
+            } => {
+                if up_for >= STABLE_AFTER {
+                    backoff.reset();
+                }
+                if resync {
+                    conn.last_event_id.clear();
+                }
+                (conn.server_retry.unwrap_or_else(|| backoff.next_delay()), reason)
+            }
+            Outcome::Http {
+                status,
+                retry_after,
+                reason,
+            } => {
+                let delay = match status.as_u16() {
+                    401 | 403 | 404 => backoff.next_delay().max(AUTH_RETRY_MIN),
+                    429 | 500..=599 => retry_after
+                        .or(conn.server_retry)
+                        .unwrap_or_else(|| backoff.next_delay()),
+                    _ => backoff.next_delay(),
+                };
+                (delay, reason)
+            }
+            Outcome::Failed(reason) => (conn.server_retry.unwrap_or_else(|| backoff.next_delay()), reason),
+        };
+        if !ctx.status(Status::Retrying { delay, reason }).await {
+            return;
+        }
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// What outlives one connection.
+struct Connection {
+    /// WHATWG's last event ID string.
+    last_event_id: String,
+    /// The server's `retry:`, clamped.
+    server_retry: Option<Duration>,
+}
+
+impl Connection {
+    async fn run_once(
+        &mut self,
+        spec: &SourceSpec,
+        opts: &SseOptions,
+        headers: &HeaderMap,
+        ctx: &SourceCtx,
+    ) -> Outcome {
+        let mut req = ctx.client.get(&spec.url).headers(headers.clone());
+        if !self.last_event_id.is_empty() {
+            if let Ok(v) = HeaderValue::from_str(&self.last_event_id) {
+                req = req.header("Last-Event-ID", v);
+            }
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Outcome::Failed(describe_error(e)),
+        };
+        let status = resp.status();
+        if status == StatusCode::NO_CONTENT {
+            return Outcome::Stop;
+        }
+        if !status.is_success() {
+            let retry = retry_after(resp.headers());
+            let body = quote_body(resp).await;
+            let mut reason = format!("HTTP {}", status_text(status));
+            if !body.is_empty() {
+                reason.push_str(": ");
+                reason.push_str(&body);
+            }
+            return Outcome::Http {
+                status,
+                retry_after: retry,
+                reason,
+            };
+        }
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if essence != "text/event-stream" {
+            let got = if content_type.is_empty() {
+                "no content type".to_owned()
+            } else {
+                content_type
+            };
+            return Outcome::Failed(format!(
+                "HTTP {} but content type is {got}, expected text/event-stream",
+                status.as_u16()
+            ));
+        }
+        if !ctx
+            .status(Status::Live(format!("HTTP {}", status.as_u16())))
+            .await
+        {
+            return Outcome::Cancelled;
+        }
+        self.stream(resp, spec, opts, ctx).await
+    }
+
+    async fn stream(
+        &mut self,
+        resp: reqwest::Response,
+        spec: &SourceSpec,
+        opts: &SseOptions,
+        ctx: &SourceCtx,
+    ) -> Outcome {
+        let started = Instant::now();
+        let mut body = resp.bytes_stream();
+        let mut parser = Parser::new(ctx.max_event_bytes);
+        let mut items = Vec::new();
+        let ended = |reason: String, resync: bool| Outcome::Ended {
+            reason,
+            up_for: started.elapsed(),
+            resync,
+        };
+        loop {
+            let idle = opts.idle_timeout.unwrap_or(Duration::MAX);
+            let next = tokio::select! {
+                biased;
+                _ = ctx.resync.notified() => {
+                    return ended("state out of sync, reconnecting for a fresh snapshot".into(), true);
+                }
+                r = tokio::time::timeout(idle, body.next()) => r,
+            };
+            let chunk = match next {
+                Err(_) => {
+                    return ended(
+                        format!("nothing received for {}", super::fmt_duration(idle)),
+                        false,
+                    );
+                }
+                Ok(None) => return ended("connection closed by server".into(), false),
+                Ok(Some(Err(e))) => return ended(describe_error(e), false),
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            parser.feed(&chunk, &mut items);
+            if items.is_empty() {
+                continue;
+            }
+            let received = now_millis();
+            let mut events = Vec::new();
+            for item in items.drain(..) {
+                match item {
+                    Item::Event(e) => {
+                        events.push(spec.pointers.build(ctx.id, e.id, e.event_type, e.data, received))
+                    }
+                    Item::Retry(ms) => {
+                        self.server_retry =
+                            Some(Duration::from_millis(ms).clamp(SERVER_RETRY_MIN, SERVER_RETRY_MAX));
+                    }
+                    Item::Oversize { bytes } => {
+                        let detail = format!(
+                            "event of {bytes} bytes skipped: over max_event_bytes = {}",
+                            ctx.max_event_bytes
+                        );
+                        if !ctx.dropped(DropKind::Oversize, detail).await {
+                            return Outcome::Cancelled;
+                        }
+                    }
+                }
+            }
+            let cursor = match parser.last_event_id() {
+                Some(id) if id != self.last_event_id => {
+                    self.last_event_id = id.to_owned();
+                    Some(ctx.mask(id))
+                }
+                _ => None,
+            };
+            if events.is_empty() && cursor.is_none() {
+                continue;
+            }
+            let msg = SourceMsg::Events {
+                source: ctx.id,
+                events,
+                cursor,
+            };
+            if ctx.tx.send(msg).await.is_err() {
+                return Outcome::Cancelled;
+            }
+        }
+    }
+}
+
+/// The request headers every connection of this source sends.
+fn base_headers(spec: &SourceSpec) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    map.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
+    map.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    for h in &spec.headers {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| format!("invalid header name {:?}", h.name))?;
+        let mut value =
+            HeaderValue::from_str(&h.value).map_err(|_| format!("invalid value for header {}", h.name))?;
+        value.set_sensitive(h.sensitive);
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+/// `401 Unauthorized`.
+pub fn status_text(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(r) => format!("{} {r}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// The start of an error response's body, on one line, for the status text.
+/// Bounded in size and time: a hostile server cannot hold us here.
+pub async fn quote_body(resp: reqwest::Response) -> String {
+    let mut body = resp.bytes_stream();
+    let mut buf = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while buf.len() < ERROR_BODY_QUOTE {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(Ok(chunk))) => buf.extend_from_slice(&chunk[..chunk.len().min(ERROR_BODY_QUOTE)]),
+            _ => break,
+        }
+    }
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    if text.len() > ERROR_BODY_QUOTE {
+        let mut cut = ERROR_BODY_QUOTE;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

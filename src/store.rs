@@ -1,0 +1,463 @@
+//! The store: the single owner of everything evtop knows.
+//!
+//! - A ring buffer of events bounded by `settings.buffer`, across all
+//!   sources. When it is full the oldest events go and are counted.
+//!   Records are compact: type and source are small ids, id and data share
+//!   one allocation, and data stays the text it arrived as (JSON is parsed on
+//!   demand, by the filter or the detail pane) — about 50 bytes per event on
+//!   top of its text.
+//! - Per source: connection status, counters (events, oversize, unparsable,
+//!   evicted, reconnects), the resume cursor, and for Streamdata / diff
+//!   sources the state document with its recently changed paths.
+//! - Per type: count and per-second rate history for the sparklines.
+//!
+//! The store does no I/O and reads no clock: the caller passes `now`, so the
+//! same code serves `tail`, the TUI, replays and tests with a fixed clock.
+
+mod rates;
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::Value;
+
+pub use rates::{RATE_SECONDS, RateHistory};
+
+use crate::config::{SourceKind, SourceSpec};
+use crate::event::{Event, EventRef, SourceId};
+use crate::source::{DropKind, SourceMsg, Status};
+
+/// Most distinct event types tracked; later new types share one row, so a
+/// server inventing a type per event cannot grow the type table without end.
+pub const MAX_TYPES: usize = 10_000;
+/// Name of the row that collects types past [`MAX_TYPES`].
+pub const OVERFLOW_TYPE: &str = "(other types)";
+/// Changed paths remembered per state document, for the state view.
+pub const MAX_CHANGED_PATHS: usize = 256;
+
+const NO_TIME: i64 = i64::MIN;
+const NO_ID: u32 = u32::MAX;
+
+/// One buffered event, compactly.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Receive time, unix ms.
+    pub received: i64,
+    time: i64,
+    /// The id (first `id_len` bytes) followed by the data.
+    text: Box<str>,
+    id_len: u32,
+    /// Type id: index into [`Store::types`].
+    pub ty: u32,
+    pub source: SourceId,
+    pub json: bool,
+}
+
+impl Record {
+    fn new(ev: Event, ty: u32) -> Self {
+        let (text, id_len) = match ev.id {
+            Some(mut id) if id.len() < NO_ID as usize => {
+                let len = id.len() as u32;
+                id.reserve_exact(ev.data.len());
+                id.push_str(&ev.data);
+                (id.into_boxed_str(), len)
+            }
+            _ => (ev.data.into_boxed_str(), NO_ID),
+        };
+        Record {
+            received: ev.received,
+            time: ev.time.unwrap_or(NO_TIME),
+            text,
+            id_len,
+            ty,
+            source: ev.source,
+            json: ev.json,
+        }
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        (self.id_len != NO_ID).then(|| &self.text[..self.id_len as usize])
+    }
+
+    pub fn data(&self) -> &str {
+        if self.id_len == NO_ID {
+            &self.text
+        } else {
+            &self.text[self.id_len as usize..]
+        }
+    }
+
+    pub fn time(&self) -> Option<i64> {
+        (self.time != NO_TIME).then_some(self.time)
+    }
+}
+
+/// Whether a source keeps a state document, and how it is fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateMode {
+    /// No state document.
+    None,
+    /// `data` events replace the state, `patch` events apply RFC 6902 patches
+    /// (Streamdata SSE sources and diff-mode polling sources).
+    Patched,
+}
+
+/// Everything known about one source.
+#[derive(Debug, Clone)]
+pub struct SourceState {
+    pub name: String,
+    /// The URL with secrets masked.
+    pub url_display: String,
+    pub status: Status,
+    /// When the status last changed, unix ms.
+    pub status_since: i64,
+    pub events: u64,
+    pub oversize: u64,
+    pub unparsable: u64,
+    /// Events of this source pushed out of the full ring buffer.
+    pub evicted: u64,
+    /// Times the source went from connected to retrying.
+    pub reconnects: u64,
+    /// Errors seen (failed connections, HTTP errors).
+    pub errors: u64,
+    pub last_error: Option<String>,
+    pub last_event_at: Option<i64>,
+    /// `Last-Event-ID` or poll cursor.
+    pub cursor: Option<String>,
+    pub mode: StateMode,
+    /// The state document (Streamdata snapshot + patches, or diff).
+    pub state: Option<Value>,
+    /// A patch failed: patches are ignored until the next snapshot.
+    pub out_of_sync: bool,
+    /// Recently changed JSON pointers with when (unix ms), newest last.
+    pub changed: VecDeque<(String, i64)>,
+}
+
+/// Count and rate history of one event type.
+#[derive(Debug, Clone)]
+pub struct TypeStats {
+    pub name: Box<str>,
+    pub count: u64,
+    pub rate: RateHistory,
+}
+
+/// See the module docs.
+#[derive(Debug)]
+pub struct Store {
+    capacity: usize,
+    ring: VecDeque<Record>,
+    /// Sequence number of `ring[0]`; sequence numbers count every event ever
+    /// ingested, so the TUI can keep positions across evictions.
+    first_seq: u64,
+    sources: Vec<SourceState>,
+    types: Vec<TypeStats>,
+    type_ids: HashMap<Box<str>, u32>,
+    overflow_type: Option<u32>,
+    total: RateHistory,
+    evicted: u64,
+}
+
+impl Store {
+    /// A store for these sources keeping at most `capacity` events (0: keep
+    /// none — `tail` prints as it goes and needs no history).
+    pub fn new(capacity: usize, sources: &[SourceSpec], now: i64) -> Self {
+        let sources = sources
+            .iter()
+            .map(|s| SourceState {
+                name: s.name.clone(),
+                url_display: s.url_display.clone(),
+                status: Status::Connecting,
+                status_since: now,
+                events: 0,
+                oversize: 0,
+                unparsable: 0,
+                evicted: 0,
+                reconnects: 0,
+                errors: 0,
+                last_error: None,
+                last_event_at: None,
+                cursor: None,
+                mode: match &s.kind {
+                    SourceKind::Sse(o) if o.patch => StateMode::Patched,
+                    _ => StateMode::None,
+                },
+                state: None,
+                out_of_sync: false,
+                changed: VecDeque::new(),
+            })
+            .collect();
+        Store {
+            capacity,
+            ring: VecDeque::with_capacity(capacity.min(1 << 16)),
+            first_seq: 0,
+            sources,
+            types: Vec::new(),
+            type_ids: HashMap::new(),
+            overflow_type: None,
+            total: RateHistory::default(),
+            evicted: 0,
+        }
+    }
+
+    /// Take in one message from the sources. `on_event` sees every new event
+    /// (with its sequence number) before it is stored. Returns a source whose
+    /// state went out of sync and needs a fresh snapshot.
+    pub fn ingest(
+        &mut self,
+        msg: SourceMsg,
+        now: i64,
+        mut on_event: impl FnMut(u64, EventRef<'_>),
+    ) -> Option<SourceId> {
+        match msg {
+            SourceMsg::Events {
+                source,
+                events,
+                cursor,
+            } => {
+                let mut resync = None;
+                if let Some(c) = cursor {
+                    if let Some(s) = self.sources.get_mut(source as usize) {
+                        s.cursor = Some(c);
+                    }
+                }
+                for ev in events {
+                    if self.push(ev, now, &mut on_event) {
+                        resync = Some(source);
+                    }
+                }
+                resync
+            }
+            SourceMsg::Status { source, status } => {
+                if let Some(s) = self.sources.get_mut(source as usize) {
+                    if let Status::Retrying { reason, .. } = &status {
+                        if matches!(s.status, Status::Live(_)) {
+                            s.reconnects += 1;
+                        } else {
+                            s.errors += 1;
+                            s.last_error = Some(reason.clone());
+                        }
+                    }
+                    s.status = status;
+                    s.status_since = now;
+                }
+                None
+            }
+            SourceMsg::Dropped { source, kind, detail } => {
+                if let Some(s) = self.sources.get_mut(source as usize) {
+                    match kind {
+                        DropKind::Oversize => s.oversize += 1,
+                        DropKind::Unparsable => s.unparsable += 1,
+                    }
+                    s.last_error = Some(detail);
+                }
+                None
+            }
+        }
+    }
+
+    /// Store one event; true when it put its source out of sync.
+    fn push(&mut self, ev: Event, now: i64, on_event: &mut impl FnMut(u64, EventRef<'_>)) -> bool {
+        let ty = self.intern(&ev.ty);
+        let seq = self.first_seq + self.ring.len() as u64;
+        let src = ev.source as usize;
+        let Some(source) = self.sources.get_mut(src) else {
+            return false;
+        };
+        on_event(seq, ev.as_ref(&source.name));
+        source.events += 1;
+        source.last_event_at = Some(now);
+        let mut resync = false;
+        if source.mode == StateMode::Patched {
+            resync = apply_state(source, &ev, now);
+        }
+        let stats = &mut self.types[ty as usize];
+        stats.count += 1;
+        stats.rate.add(now, 1);
+        self.total.add(now, 1);
+        if self.capacity == 0 {
+            self.first_seq += 1;
+            return resync;
+        }
+        if self.ring.len() == self.capacity {
+            if let Some(old) = self.ring.pop_front() {
+                self.first_seq += 1;
+                self.evicted += 1;
+                if let Some(s) = self.sources.get_mut(old.source as usize) {
+                    s.evicted += 1;
+                }
+            }
+        }
+        self.ring.push_back(Record::new(ev, ty));
+        resync
+    }
+
+    fn intern(&mut self, ty: &str) -> u32 {
+        if let Some(&id) = self.type_ids.get(ty) {
+            return id;
+        }
+        if self.types.len() >= MAX_TYPES {
+            if let Some(id) = self.overflow_type {
+                return id;
+            }
+            let id = self.add_type(OVERFLOW_TYPE);
+            self.overflow_type = Some(id);
+            return id;
+        }
+        self.add_type(ty)
+    }
+
+    fn add_type(&mut self, ty: &str) -> u32 {
+        let id = self.types.len() as u32;
+        self.types.push(TypeStats {
+            name: ty.into(),
+            count: 0,
+            rate: RateHistory::default(),
+        });
+        self.type_ids.insert(ty.into(), id);
+        id
+    }
+
+    /// The buffered events, oldest first.
+    pub fn records(&self) -> &VecDeque<Record> {
+        &self.ring
+    }
+
+    /// Sequence number of the oldest buffered event.
+    pub fn first_seq(&self) -> u64 {
+        self.first_seq
+    }
+
+    /// The buffered event with this sequence number, if still buffered.
+    pub fn get(&self, seq: u64) -> Option<&Record> {
+        seq.checked_sub(self.first_seq)
+            .and_then(|i| self.ring.get(i as usize))
+    }
+
+    /// A record as an [`EventRef`] (source and type resolved to names).
+    pub fn view<'a>(&'a self, r: &'a Record) -> EventRef<'a> {
+        EventRef {
+            source: self.source_name(r.source),
+            id: r.id(),
+            ty: &self.types[r.ty as usize].name,
+            time: r.time(),
+            received: r.received,
+            data: r.data(),
+            json: r.json,
+        }
+    }
+
+    pub fn source_name(&self, id: SourceId) -> &str {
+        self.sources.get(id as usize).map_or("?", |s| s.name.as_str())
+    }
+
+    pub fn sources(&self) -> &[SourceState] {
+        &self.sources
+    }
+
+    pub fn types(&self) -> &[TypeStats] {
+        &self.types
+    }
+
+    /// Events/s of all sources together (see [`RateHistory::rate`]).
+    pub fn total_rate(&self) -> &RateHistory {
+        &self.total
+    }
+
+    /// Events pushed out of the full ring buffer.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Events dropped before they became events (oversize, unparsable).
+    pub fn dropped(&self) -> u64 {
+        self.sources.iter().map(|s| s.oversize + s.unparsable).sum()
+    }
+
+    /// `{source name: state document or null}`, what `--state-out` writes.
+    pub fn states_json(&self) -> Value {
+        let map = self
+            .sources
+            .iter()
+            .map(|s| (s.name.clone(), s.state.clone().unwrap_or(Value::Null)))
+            .collect();
+        Value::Object(map)
+    }
+}
+
+/// Apply a `data` or `patch` event to its source's state document. Returns
+/// true when the state went out of sync and a fresh snapshot is needed.
+fn apply_state(source: &mut SourceState, ev: &Event, now: i64) -> bool {
+    match ev.ty.as_str() {
+        "data" => match serde_json::from_str::<Value>(&ev.data) {
+            Ok(doc) => {
+                source.state = Some(doc);
+                source.out_of_sync = false;
+                note_change(source, String::new(), now);
+                false
+            }
+            Err(e) => {
+                source.unparsable += 1;
+                source.last_error = Some(format!("snapshot is not JSON: {e}"));
+                source.out_of_sync = true;
+                true
+            }
+        },
+        "patch" => {
+            if source.out_of_sync {
+                return false; // already waiting for a snapshot
+            }
+            let Some(doc) = source.state.as_mut() else {
+                source.unparsable += 1;
+                source.last_error = Some("patch before any snapshot".into());
+                source.out_of_sync = true;
+                return true;
+            };
+            let patch = match serde_json::from_str::<json_patch::Patch>(&ev.data) {
+                Ok(p) => p,
+                Err(e) => {
+                    source.unparsable += 1;
+                    source.last_error = Some(format!("patch is not an RFC 6902 array: {e}"));
+                    source.out_of_sync = true;
+                    return true;
+                }
+            };
+            // json_patch::patch is atomic: on error it undoes what it applied.
+            match json_patch::patch(doc, &patch) {
+                Ok(()) => {
+                    for op in &patch.0 {
+                        note_change(source, op_path(op), now);
+                    }
+                    false
+                }
+                Err(e) => {
+                    source.unparsable += 1;
+                    source.last_error = Some(format!("patch failed, state kept, resyncing: {e}"));
+                    source.out_of_sync = true;
+                    true
+                }
+            }
+        }
+        _ => false,
+    }
+}
+
+fn op_path(op: &json_patch::PatchOperation) -> String {
+    use json_patch::PatchOperation as P;
+    match op {
+        P::Add(o) => o.path.to_string(),
+        P::Remove(o) => o.path.to_string(),
+        P::Replace(o) => o.path.to_string(),
+        P::Move(o) => o.path.to_string(),
+        P::Copy(o) => o.path.to_string(),
+        P::Test(o) => o.path.to_string(),
+    }
+}
+
+fn note_change(source: &mut SourceState, path: String, now: i64) {
+    if source.changed.len() == MAX_CHANGED_PATHS {
+        source.changed.pop_front();
+    }
+    source.changed.push_back((path, now));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,260 @@
+use super::*;
+use crate::config::{SourceKind, SourceSpec, SseOptions};
+use crate::event::Pointers;
+
+fn spec(name: &str, patch: bool) -> SourceSpec {
+    SourceSpec {
+        name: name.into(),
+        url: format!("http://127.0.0.1:1/{name}"),
+        url_display: format!("http://127.0.0.1:1/{name}"),
+        headers: vec![],
+        pointers: Pointers::default(),
+        kind: SourceKind::Sse(SseOptions {
+            patch,
+            idle_timeout: None,
+        }),
+        named_after_host: false,
+    }
+}
+
+fn event(source: SourceId, ty: &str, id: Option<&str>, data: &str) -> Event {
+    Event {
+        source,
+        id: id.map(str::to_owned),
+        ty: ty.into(),
+        time: None,
+        received: 1_000,
+        data: data.into(),
+        json: crate::event::is_json(data),
+    }
+}
+
+fn batch(source: SourceId, events: Vec<Event>) -> SourceMsg {
+    SourceMsg::Events {
+        source,
+        events,
+        cursor: None,
+    }
+}
+
+#[test]
+fn ring_is_bounded_across_sources_and_counts_evictions() {
+    let mut s = Store::new(3, &[spec("a", false), spec("b", false)], 0);
+    for i in 0..5 {
+        let src = (i % 2) as SourceId;
+        s.ingest(
+            batch(src, vec![event(src, "t", Some(&i.to_string()), "{}")]),
+            1_000,
+            |_, _| {},
+        );
+    }
+    assert_eq!(s.records().len(), 3);
+    assert_eq!(s.evicted(), 2);
+    assert_eq!(s.first_seq(), 2);
+    let ids: Vec<_> = s.records().iter().map(|r| r.id().unwrap().to_owned()).collect();
+    assert_eq!(ids, ["2", "3", "4"]);
+    // events 0 and 2… no: 0 (a) and 1 (b) went.
+    assert_eq!(s.sources()[0].evicted, 1);
+    assert_eq!(s.sources()[1].evicted, 1);
+    assert_eq!(s.get(4).and_then(|r| r.id()), Some("4"));
+    assert!(s.get(1).is_none());
+}
+
+#[test]
+fn records_round_trip_id_and_data() {
+    let mut s = Store::new(10, &[spec("a", false)], 0);
+    let mut e = event(0, "charge.succeeded", Some("evt_1"), r#"{"amount":1}"#);
+    e.time = Some(42_000);
+    s.ingest(
+        batch(0, vec![e, event(0, "ping", None, "not json")]),
+        1_000,
+        |_, _| {},
+    );
+    let r0 = s.view(&s.records()[0]);
+    assert_eq!(
+        (r0.source, r0.ty, r0.id, r0.data, r0.json, r0.time),
+        (
+            "a",
+            "charge.succeeded",
+            Some("evt_1"),
+            r#"{"amount":1}"#,
+            true,
+            Some(42_000)
+        )
+    );
+    let r1 = s.view(&s.records()[1]);
+    assert_eq!(
+        (r1.id, r1.data, r1.json, r1.time),
+        (None, "not json", false, None)
+    );
+}
+
+#[test]
+fn capacity_zero_keeps_nothing_but_counts() {
+    let mut s = Store::new(0, &[spec("a", false)], 0);
+    let mut seen = vec![];
+    s.ingest(
+        batch(0, vec![event(0, "x", None, "1"), event(0, "x", None, "2")]),
+        1_000,
+        |seq, ev| seen.push((seq, ev.data.to_owned())),
+    );
+    assert_eq!(seen, [(0, "1".to_owned()), (1, "2".to_owned())]);
+    assert!(s.records().is_empty());
+    assert_eq!(s.types()[0].count, 2);
+    assert_eq!(s.sources()[0].events, 2);
+}
+
+#[test]
+fn types_are_interned_with_counts_and_rates() {
+    let mut s = Store::new(10, &[spec("a", false)], 0);
+    for (t, ty) in [(1_000, "a"), (1_100, "b"), (2_000, "a"), (2_500, "a")] {
+        s.ingest(batch(0, vec![event(0, ty, None, "{}")]), t, |_, _| {});
+    }
+    let names: Vec<_> = s.types().iter().map(|t| (&*t.name, t.count)).collect();
+    assert_eq!(names, [("a", 3), ("b", 1)]);
+    assert_eq!(s.types()[0].rate.history(3_000, 2), vec![1, 2]);
+    assert_eq!(s.total_rate().history(3_000, 2), vec![2, 2]);
+}
+
+#[test]
+fn type_table_is_bounded() {
+    let mut s = Store::new(0, &[spec("a", false)], 0);
+    for i in 0..(MAX_TYPES + 50) {
+        s.ingest(
+            batch(0, vec![event(0, &format!("t{i}"), None, "{}")]),
+            1_000,
+            |_, _| {},
+        );
+    }
+    assert_eq!(s.types().len(), MAX_TYPES + 1);
+    assert_eq!(&*s.types()[MAX_TYPES].name, OVERFLOW_TYPE);
+    assert_eq!(s.types()[MAX_TYPES].count, 50);
+}
+
+#[test]
+fn streamdata_snapshot_and_every_patch_op() {
+    let mut s = Store::new(100, &[spec("q", true)], 0);
+    let snapshot = r#"{"a":1,"b":{"c":[1,2]},"d":"x"}"#;
+    let patch = r#"[
+        {"op":"add","path":"/e","value":5},
+        {"op":"remove","path":"/a"},
+        {"op":"replace","path":"/d","value":"y"},
+        {"op":"move","from":"/e","path":"/f"},
+        {"op":"copy","from":"/b/c","path":"/g"},
+        {"op":"test","path":"/d","value":"y"}
+    ]"#;
+    let r = s.ingest(
+        batch(
+            0,
+            vec![event(0, "data", None, snapshot), event(0, "patch", None, patch)],
+        ),
+        1_000,
+        |_, _| {},
+    );
+    assert_eq!(r, None);
+    assert_eq!(
+        s.sources()[0].state,
+        Some(serde_json::json!({"b":{"c":[1,2]},"d":"y","f":5,"g":[1,2]}))
+    );
+    let paths: Vec<_> = s.sources()[0].changed.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["", "/e", "/a", "/d", "/f", "/g", "/d"]);
+    // Both kinds stay in the feed as events.
+    assert_eq!(s.records().len(), 2);
+}
+
+#[test]
+fn failing_patch_is_atomic_reports_and_resyncs() {
+    let mut s = Store::new(100, &[spec("q", true)], 0);
+    s.ingest(
+        batch(0, vec![event(0, "data", None, r#"{"n":1}"#)]),
+        1_000,
+        |_, _| {},
+    );
+    let bad = r#"[{"op":"replace","path":"/n","value":2},{"op":"test","path":"/n","value":99}]"#;
+    let r = s.ingest(batch(0, vec![event(0, "patch", None, bad)]), 1_000, |_, _| {});
+    assert_eq!(r, Some(0), "resync requested");
+    let src = &s.sources()[0];
+    assert_eq!(src.state, Some(serde_json::json!({"n":1})), "state untouched");
+    assert!(src.out_of_sync);
+    assert_eq!(src.unparsable, 1);
+    assert!(
+        src.last_error.as_deref().unwrap().contains("patch failed"),
+        "{:?}",
+        src.last_error
+    );
+    // Later patches are ignored until a snapshot arrives.
+    let ok = r#"[{"op":"replace","path":"/n","value":3}]"#;
+    assert_eq!(
+        s.ingest(batch(0, vec![event(0, "patch", None, ok)]), 1_000, |_, _| {}),
+        None
+    );
+    assert_eq!(s.sources()[0].state, Some(serde_json::json!({"n":1})));
+    s.ingest(
+        batch(
+            0,
+            vec![event(0, "data", None, r#"{"n":7}"#), event(0, "patch", None, ok)],
+        ),
+        1_000,
+        |_, _| {},
+    );
+    assert_eq!(s.sources()[0].state, Some(serde_json::json!({"n":3})));
+    assert!(!s.sources()[0].out_of_sync);
+}
+
+#[test]
+fn patch_before_snapshot_or_not_json_resyncs() {
+    let mut s = Store::new(10, &[spec("q", true)], 0);
+    assert_eq!(
+        s.ingest(batch(0, vec![event(0, "patch", None, "[]")]), 0, |_, _| {}),
+        Some(0)
+    );
+    let mut s = Store::new(10, &[spec("q", true)], 0);
+    s.ingest(batch(0, vec![event(0, "data", None, "{}")]), 0, |_, _| {});
+    assert_eq!(
+        s.ingest(batch(0, vec![event(0, "patch", None, "nope")]), 0, |_, _| {}),
+        Some(0)
+    );
+    assert_eq!(s.sources()[0].unparsable, 1);
+}
+
+#[test]
+fn non_patch_sources_keep_no_state() {
+    let mut s = Store::new(10, &[spec("a", false)], 0);
+    s.ingest(batch(0, vec![event(0, "data", None, "{}")]), 0, |_, _| {});
+    assert_eq!(s.sources()[0].state, None);
+    assert_eq!(s.states_json(), serde_json::json!({"a": null}));
+}
+
+#[test]
+fn status_and_drops_are_counted() {
+    let mut s = Store::new(10, &[spec("a", false)], 0);
+    let retry = |r: &str| SourceMsg::Status {
+        source: 0,
+        status: Status::Retrying {
+            delay: std::time::Duration::from_secs(1),
+            reason: r.into(),
+        },
+    };
+    s.ingest(retry("cannot connect"), 0, |_, _| {});
+    s.ingest(
+        SourceMsg::Status {
+            source: 0,
+            status: Status::Live("HTTP 200".into()),
+        },
+        0,
+        |_, _| {},
+    );
+    s.ingest(retry("connection closed by server"), 0, |_, _| {});
+    s.ingest(
+        SourceMsg::Dropped {
+            source: 0,
+            kind: DropKind::Oversize,
+            detail: "big".into(),
+        },
+        0,
+        |_, _| {},
+    );
+    let src = &s.sources()[0];
+    assert_eq!((src.errors, src.reconnects, src.oversize), (1, 1, 1));
+    assert_eq!(s.dropped(), 1);
+}

@@ -1,0 +1,11 @@
+//! Integration tests: real servers on 127.0.0.1:0, real HTTP, the real
+//! binary. One test crate (one link) with a module per area under
+//! `tests/integration/`.
+
+#[path = "integration/support.rs"]
+mod support;
+
+#[path = "integration/sse_source.rs"]
+mod sse_source;
+#[path = "integration/tail_binary.rs"]
+mod tail_binary;

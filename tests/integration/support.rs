@@ -1,0 +1,160 @@
+//! Test servers and helpers. Every server listens on 127.0.0.1:0.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use evtop::config::{Settings, SourceKind, SourceSpec, SseOptions};
+use evtop::engine::Engine;
+use evtop::event::Pointers;
+use evtop::source::SourceMsg;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The request head a raw server saw.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Read an HTTP/1.1 request head from a raw socket.
+pub async fn read_head(sock: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if sock.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        buf.push(byte[0]);
+        if buf.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let mut lines = text.split("\r\n");
+    let first = lines.next()?;
+    let path = first.split(' ').nth(1)?.to_owned();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Some(Request { path, headers })
+}
+
+/// A raw TCP server: `handler(connection number, request, socket)` runs per
+/// connection. Returns the address and the list of requests seen.
+pub async fn raw_server<F, Fut>(handler: F) -> (SocketAddr, Arc<Mutex<Vec<Request>>>)
+where
+    F: Fn(usize, Request, TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    let handler = Arc::new(handler);
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let Some(req) = read_head(&mut sock).await else {
+                continue;
+            };
+            seen2.lock().unwrap().push(req.clone());
+            let h = handler.clone();
+            let i = n;
+            n += 1;
+            tokio::spawn(async move { h(i, req, sock).await });
+        }
+    });
+    (addr, seen)
+}
+
+/// Write an SSE response head (no content length: the body is the stream).
+pub async fn sse_head(sock: &mut TcpStream) {
+    let _ = sock
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n")
+        .await;
+}
+
+/// Write a whole response with a status line, headers and body, then close.
+pub async fn respond(sock: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &str) {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = sock.write_all(head.as_bytes()).await;
+    let _ = sock.write_all(body.as_bytes()).await;
+    let _ = sock.shutdown().await;
+}
+
+pub fn sse_spec(name: &str, url: String, patch: bool, idle: Option<Duration>) -> SourceSpec {
+    SourceSpec {
+        name: name.into(),
+        url_display: url.clone(),
+        url,
+        headers: vec![],
+        pointers: Pointers::default(),
+        kind: SourceKind::Sse(SseOptions {
+            patch,
+            idle_timeout: idle,
+        }),
+        named_after_host: false,
+    }
+}
+
+pub fn settings(max_event_bytes: usize) -> Settings {
+    Settings {
+        max_event_bytes,
+        ..Settings::default()
+    }
+}
+
+/// Start an engine on these sources.
+pub fn engine(specs: &[SourceSpec], max_event_bytes: usize) -> Engine {
+    Engine::start(specs, &settings(max_event_bytes), &[]).unwrap()
+}
+
+/// Receive the next message, or panic after `secs`.
+pub async fn next_msg(engine: &mut Engine, secs: u64) -> SourceMsg {
+    tokio::time::timeout(Duration::from_secs(secs), engine.rx.recv())
+        .await
+        .expect("timed out waiting for a source message")
+        .expect("engine channel closed")
+}
+
+/// Receive messages until `pred` holds for one; returns everything seen.
+pub async fn until(
+    engine: &mut Engine,
+    secs: u64,
+    mut pred: impl FnMut(&SourceMsg) -> bool,
+) -> Vec<SourceMsg> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut seen = Vec::new();
+    loop {
+        let msg = tokio::time::timeout_at(deadline, engine.rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("condition not met in {secs}s; saw {seen:#?}"))
+            .expect("engine channel closed");
+        let done = pred(&msg);
+        seen.push(msg);
+        if done {
+            return seen;
+        }
+    }
+}
