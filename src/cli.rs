@@ -31,6 +31,18 @@ pub struct Cli {
 pub enum Command {
     /// Headless: print matching events to stdout (diagnostics to stderr).
     Tail(TailArgs),
+    /// Built-in demo sources on 127.0.0.1, then the monitor (needs no network, no config).
+    Demo(DemoArgs),
+}
+
+/// `evtop demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Run headless, as `evtop tail` (every `tail` option applies).
+    #[arg(long)]
+    pub tail: bool,
+    #[command(flatten)]
+    pub args: TailArgs,
 }
 
 /// Options every mode takes.

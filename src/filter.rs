@@ -115,6 +115,18 @@ pub struct Filter {
     terms: Vec<Term>,
 }
 
+/// The empty filter: matches every event.
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            text: String::new(),
+            types: Vec::new(),
+            sources: Vec::new(),
+            terms: Vec::new(),
+        }
+    }
+}
+
 /// One AND-ed term: a test and whether it was negated with `-`.
 #[derive(Debug, Clone)]
 struct Term {

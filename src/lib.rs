@@ -8,7 +8,7 @@
 //!                               ▼
 //!   source/sse.rs ─┐                                 ┌─▶ tail.rs: filter.rs ─▶ output.rs ─▶ stdout
 //!   source/…    ───┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
-//!                  │      (batches of Event)         └─▶ (TUI: app.rs + ui/, later)
+//!                  │      (batches of Event)         └─▶ tui.rs: app.rs (state, keys) ─▶ ui.rs + ui/ (draw)
 //!                  └──◀── resync (Notify) ◀── a Streamdata patch failed
 //! ```
 //!
@@ -25,13 +25,18 @@
 //!   errors, secret masking.
 //! - [`tail`] + [`output`]: the headless mode; [`sanitize`] makes every
 //!   network-supplied string inert before it reaches a terminal.
+//! - [`tui`]: the monitor's loop (input, batched source messages, frame
+//!   tick); [`app`]: its state and key handling, no I/O; [`ui`]: pure
+//!   drawing, one file per pane. [`demo`]: loopback servers for `evtop demo`.
 //!
 //! Back-pressure is explicit: the channel is bounded, so a consumer that
 //! falls behind slows the sources (and TCP slows the servers) instead of
 //! growing memory; the ring buffer drops its oldest events and counts them.
 
+pub mod app;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod event;
 pub mod filter;
@@ -41,3 +46,5 @@ pub mod sanitize;
 pub mod source;
 pub mod store;
 pub mod tail;
+pub mod tui;
+pub mod ui;

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use evtop::cli::{Cli, Command, CommonArgs};
-use evtop::config::{self, Config};
+use evtop::cli::{Cli, Command, CommonArgs, TailArgs};
+use evtop::config::{self, Config, SourceSpec};
 use evtop::filter::Filter;
 use evtop::output::Format;
 use evtop::tail::{self, TailOptions};
@@ -46,36 +46,62 @@ impl From<anyhow::Error> for Fatal {
 fn run(cli: Cli) -> Result<u8, Fatal> {
     match cli.command {
         Some(Command::Tail(args)) => {
-            let (config, filter) = prepare(&args.common)?;
-            let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-                Format::Text
-            } else {
-                Format::Ndjson
-            });
-            let color =
-                format == Format::Text && colors_wanted(&args.common) && std::io::stdout().is_terminal();
-            let opts = TailOptions {
-                format,
-                count: args.count,
-                duration: args.duration,
-                state_out: args.state_out,
-                filter,
-                color,
-            };
+            let (config, filter) = prepare(&args.common, false)?;
+            let opts = tail_options(&args, filter);
             Ok(runtime()?.block_on(tail::run(config, opts))?)
         }
+        Some(Command::Demo(demo)) => {
+            let (mut config, filter) = prepare(&demo.args.common, true)?;
+            let rt = runtime()?;
+            let code = rt.block_on(async {
+                let demo_sources = evtop::demo::start().await?;
+                config.sources = merge(demo_sources, std::mem::take(&mut config.sources))?;
+                if demo.tail {
+                    let opts = tail_options(&demo.args, filter);
+                    Ok::<_, Fatal>(tail::run(config, opts).await?)
+                } else {
+                    let color = colors_wanted(&demo.args.common);
+                    Ok(evtop::tui::run(config, filter, color).await?)
+                }
+            })?;
+            Ok(code)
+        }
         None => {
-            prepare(&cli.common)?;
-            Err(Fatal::Usage(
-                "the interactive monitor is not in this build yet; use `evtop tail` with the same arguments"
-                    .into(),
-            ))
+            let (config, filter) = prepare(&cli.common, false)?;
+            if !std::io::stdout().is_terminal() {
+                return Err(Fatal::Usage(
+                    "the monitor needs a terminal; use `evtop tail` to print events to a pipe or file".into(),
+                ));
+            }
+            let color = colors_wanted(&cli.common);
+            Ok(runtime()?.block_on(evtop::tui::run(config, filter, color))?)
         }
     }
 }
 
+fn tail_options(args: &TailArgs, filter: Filter) -> TailOptions {
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Text
+    } else {
+        Format::Ndjson
+    });
+    let color = format == Format::Text && colors_wanted(&args.common) && std::io::stdout().is_terminal();
+    TailOptions {
+        format,
+        count: args.count,
+        duration: args.duration,
+        state_out: args.state_out.clone(),
+        filter,
+        color,
+    }
+}
+
+fn merge(first: Vec<SourceSpec>, then: Vec<SourceSpec>) -> Result<Vec<SourceSpec>, Fatal> {
+    config::merge(first, then).map_err(|e| Fatal::Usage(e.to_string()))
+}
+
 /// Load the config, add command-line sources, parse the filter.
-fn prepare(common: &CommonArgs) -> Result<(Config, Filter), Fatal> {
+fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filter), Fatal> {
     let env = |k: &str| std::env::var(k).ok();
     let path = config::lookup(common.config.as_deref(), &env).map_err(|e| Fatal::Usage(e.to_string()))?;
     let mut config = match &path {
@@ -88,8 +114,8 @@ fn prepare(common: &CommonArgs) -> Result<(Config, Filter), Fatal> {
             .push(config::cli_sse_source(url, &common.headers).map_err(|e| Fatal::Usage(e.to_string()))?);
     }
     let file_sources = std::mem::take(&mut config.sources);
-    config.sources = config::merge(file_sources, cli_sources).map_err(|e| Fatal::Usage(e.to_string()))?;
-    if config.sources.is_empty() {
+    config.sources = merge(file_sources, cli_sources)?;
+    if config.sources.is_empty() && !allow_no_sources {
         return Err(Fatal::Usage(
             "no sources: give a URL, a config file (--config), or try `evtop demo`; see `evtop --help`"
                 .into(),

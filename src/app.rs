@@ -1,0 +1,182 @@
+//! The TUI's state and how it changes: `App` owns the store and the view
+//! of it (which events pass the filter and the type selection, what is
+//! selected, which panes are open). It does no I/O and reads no clock:
+//! the loop in `tui.rs` feeds it source messages, input and the time, and
+//! performs the [`Action`]s it returns (quit, copy, export).
+
+mod input;
+mod view;
+
+use std::collections::HashSet;
+
+pub use input::Action;
+pub use view::FeedView;
+
+use crate::filter::Filter;
+use crate::source::SourceMsg;
+use crate::store::Store;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Feed,
+    Types,
+    Detail,
+}
+
+/// A full-screen view drawn over the panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Sources,
+    State,
+}
+
+/// Which event types the feed shows (the type panel's toggles).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeSelection {
+    /// `true`: only the types in `set`; `false`: all but the types in `set`.
+    pub only: bool,
+    pub set: HashSet<u32>,
+}
+
+impl TypeSelection {
+    pub fn visible(&self, ty: u32) -> bool {
+        self.set.contains(&ty) == self.only
+    }
+}
+
+/// The filter prompt while it is open.
+#[derive(Debug, Clone, Default)]
+pub struct Prompt {
+    pub text: String,
+    /// The parse error of `text`, shown inline; the feed keeps the last
+    /// filter that parsed.
+    pub error: Option<String>,
+    /// Filter in force when the prompt opened (restored by Esc).
+    pub before: String,
+    /// Position in the history while browsing it with up/down.
+    pub history_pos: Option<usize>,
+}
+
+/// A short message in the status bar (export path, copy done, errors).
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub text: String,
+    pub at: i64,
+    pub error: bool,
+}
+
+/// How long a notice stays, ms.
+pub const NOTICE_MS: i64 = 6000;
+/// Filter history entries kept.
+pub const HISTORY_MAX: usize = 100;
+
+/// See the module docs.
+pub struct App {
+    pub store: Store,
+    /// The time of the current frame, unix ms.
+    pub now: i64,
+    pub filter: Filter,
+    pub types: TypeSelection,
+    pub feed: FeedView,
+    pub focus: Pane,
+    pub show_types: bool,
+    pub show_detail: bool,
+    pub overlay: Option<Overlay>,
+    pub prompt: Option<Prompt>,
+    pub history: Vec<String>,
+    /// Row of the type panel under the cursor (in the panel's sort order).
+    pub types_cursor: usize,
+    pub detail_scroll: u16,
+    pub overlay_scroll: u16,
+    pub notice: Option<Notice>,
+    pub color: bool,
+    /// Rows the feed pane had at the last draw (for PgUp/PgDn).
+    pub page: usize,
+}
+
+impl App {
+    pub fn new(store: Store, filter: Filter, color: bool, now: i64) -> Self {
+        let mut app = App {
+            store,
+            now,
+            filter,
+            types: TypeSelection::default(),
+            feed: FeedView::default(),
+            focus: Pane::Feed,
+            show_types: true,
+            show_detail: false,
+            overlay: None,
+            prompt: None,
+            history: Vec::new(),
+            types_cursor: 0,
+            detail_scroll: 0,
+            overlay_scroll: 0,
+            notice: None,
+            color,
+            page: 20,
+        };
+        app.refilter();
+        app
+    }
+
+    /// Take in source messages. Returns the sources that need a resync.
+    pub fn ingest(&mut self, msgs: impl IntoIterator<Item = SourceMsg>) -> Vec<u16> {
+        let mut resync = Vec::new();
+        let before = self.store.first_seq() + self.store.records().len() as u64;
+        for msg in msgs {
+            if let Some(id) = self.store.ingest(msg, self.now, |_, _| {}) {
+                resync.push(id);
+            }
+        }
+        self.feed
+            .append_from(&self.store, before, &self.filter, &self.types);
+        resync
+    }
+
+    /// Rebuild the feed after the filter or type selection changed.
+    pub fn refilter(&mut self) {
+        self.feed.rebuild(&self.store, &self.filter, &self.types);
+    }
+
+    /// Type ids in the type panel's order: by current rate, then count, then name.
+    pub fn types_sorted(&self) -> Vec<u32> {
+        let types = self.store.types();
+        let mut ids: Vec<u32> = (0..types.len() as u32).collect();
+        let rate = |i: u32| types[i as usize].rate.rate(self.now);
+        ids.sort_by(|&a, &b| {
+            rate(b)
+                .total_cmp(&rate(a))
+                .then(types[b as usize].count.cmp(&types[a as usize].count))
+                .then(types[a as usize].name.cmp(&types[b as usize].name))
+        });
+        ids
+    }
+
+    fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            at: self.now,
+            error,
+        });
+    }
+
+    /// The notice to show now, if any.
+    pub fn current_notice(&self) -> Option<&Notice> {
+        self.notice.as_ref().filter(|n| self.now - n.at < NOTICE_MS)
+    }
+
+    /// Record the outcome of an action the loop performed.
+    pub fn action_done(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(text) => self.notify(text, false),
+            Err(text) => self.notify(text, true),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;

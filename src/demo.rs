@@ -1,0 +1,189 @@
+//! `evtop demo`: real HTTP servers on 127.0.0.1, so anyone can see evtop
+//! work with no endpoint and no config. The sources that watch them are
+//! ordinary sources on the same code paths as real endpoints:
+//!
+//! - `stripe`: an SSE stream of Stripe-like events, ten types at different
+//!   rates, with a burst of one type now and then;
+//! - `quotes`: a Streamdata-style quote board — a `data` snapshot, then
+//!   `patch` events moving prices (patch mode, state view `v`).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::routing::get;
+use futures_util::Stream;
+use serde_json::json;
+
+use crate::config::{SourceKind, SourceSpec, SseOptions};
+use crate::event::{Pointers, now_millis};
+
+/// Event types of the demo stream and their relative weights.
+const TYPES: &[(&str, u32)] = &[
+    ("charge.succeeded", 30),
+    ("payment_intent.created", 22),
+    ("payment_intent.succeeded", 20),
+    ("customer.created", 8),
+    ("invoice.paid", 7),
+    ("checkout.session.completed", 6),
+    ("customer.subscription.updated", 4),
+    ("charge.refunded", 2),
+    ("invoice.payment_failed", 1),
+    ("payout.paid", 1),
+];
+
+const SYMBOLS: &[(&str, f64)] = &[
+    ("ACME", 123.40),
+    ("GLOBX", 58.10),
+    ("INITECH", 14.25),
+    ("UMBRL", 301.00),
+    ("HOOLI", 911.50),
+    ("STARK", 420.00),
+    ("WAYNE", 233.75),
+    ("CYBER", 77.30),
+    ("SOYL", 5.60),
+    ("TYRELL", 189.90),
+];
+
+/// Start the demo servers; returns the sources that watch them.
+pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
+    let app = Router::new()
+        .route("/stripe/events", get(stripe))
+        .route("/quotes", get(quotes));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("demo server stopped: {e}");
+        }
+    });
+    let sse = |name: &str, path: &str, patch: bool, pointers: Pointers| SourceSpec {
+        name: name.to_owned(),
+        url: format!("http://{addr}{path}"),
+        url_display: format!("http://{addr}{path}"),
+        headers: Vec::new(),
+        pointers,
+        kind: SourceKind::Sse(SseOptions {
+            patch,
+            idle_timeout: Some(Duration::from_secs(60)),
+        }),
+        named_after_host: false,
+    };
+    let stripe_pointers = Pointers {
+        time_pointer: Some("/created".into()),
+        ..Pointers::default()
+    };
+    Ok(vec![
+        sse("stripe", "/stripe/events", false, stripe_pointers),
+        sse("quotes", "/quotes", true, Pointers::default()),
+    ])
+}
+
+async fn stripe() -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let stream = futures_util::stream::unfold(Stripe::new(), |mut s| async move {
+        let ev = s.next().await;
+        Some((Ok(ev), s))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The Stripe-like generator: ~25 events/s with a burst every ~20 s.
+struct Stripe {
+    rng: fastrand::Rng,
+    n: u64,
+    burst: Option<(&'static str, u32)>,
+}
+
+impl Stripe {
+    fn new() -> Self {
+        Stripe {
+            rng: fastrand::Rng::new(),
+            n: 0,
+            burst: None,
+        }
+    }
+
+    async fn next(&mut self) -> SseEvent {
+        let ty = match &mut self.burst {
+            Some((ty, left)) if *left > 0 => {
+                *left -= 1;
+                tokio::time::sleep(Duration::from_millis(4)).await;
+                *ty
+            }
+            _ => {
+                self.burst = None;
+                tokio::time::sleep(Duration::from_millis(self.rng.u64(10..70))).await;
+                if self.rng.u32(0..400) == 0 {
+                    let (ty, _) = TYPES[self.rng.usize(..4)];
+                    self.burst = Some((ty, self.rng.u32(80..200)));
+                }
+                self.pick()
+            }
+        };
+        self.n += 1;
+        let created = now_millis() / 1000;
+        let amount = self.rng.u32(100..250_000);
+        let object = match ty.split('.').next().unwrap_or("") {
+            "charge" => {
+                json!({"id": format!("ch_{:08x}", self.rng.u32(..)), "object": "charge", "amount": amount, "currency": "usd", "status": if ty == "charge.refunded" { "refunded" } else { "succeeded" }, "customer": format!("cus_{:06x}", self.rng.u32(..0xffffff))})
+            }
+            "payment_intent" => {
+                json!({"id": format!("pi_{:08x}", self.rng.u32(..)), "object": "payment_intent", "amount": amount, "currency": "eur", "status": if ty.ends_with("created") { "requires_payment_method" } else { "succeeded" }})
+            }
+            "invoice" => {
+                json!({"id": format!("in_{:08x}", self.rng.u32(..)), "object": "invoice", "amount_due": amount, "paid": ty == "invoice.paid", "attempt_count": self.rng.u32(1..4)})
+            }
+            "customer" => {
+                json!({"id": format!("cus_{:06x}", self.rng.u32(..0xffffff)), "object": "customer", "email": format!("user{}@example.com", self.rng.u32(..10_000))})
+            }
+            _ => json!({"id": format!("obj_{:08x}", self.rng.u32(..)), "amount": amount}),
+        };
+        let id = format!("evt_{:016x}", self.n ^ 0x5eed_0000_0000);
+        let data = json!({"id": id, "object": "event", "type": ty, "created": created, "livemode": false, "data": {"object": object}});
+        SseEvent::default().event(ty).id(id).data(data.to_string())
+    }
+
+    fn pick(&mut self) -> &'static str {
+        let total: u32 = TYPES.iter().map(|(_, w)| w).sum();
+        let mut r = self.rng.u32(..total);
+        for (ty, w) in TYPES {
+            if r < *w {
+                return ty;
+            }
+            r -= w;
+        }
+        TYPES[0].0
+    }
+}
+
+async fn quotes() -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let board: Vec<serde_json::Value> = SYMBOLS
+        .iter()
+        .map(|(s, px)| json!({"symbol": s, "price": px, "volume": 0}))
+        .collect();
+    let snapshot = SseEvent::default()
+        .event("data")
+        .data(json!({"quotes": board, "market": "open"}).to_string());
+    let prices: Vec<f64> = SYMBOLS.iter().map(|(_, p)| *p).collect();
+    let patches = futures_util::stream::unfold(
+        (fastrand::Rng::new(), prices, 0u64),
+        |(mut rng, mut prices, n)| async move {
+            tokio::time::sleep(Duration::from_millis(rng.u64(150..400))).await;
+            let mut ops = Vec::new();
+            for _ in 0..rng.usize(1..4) {
+                let i = rng.usize(..prices.len());
+                let step = (rng.f64() - 0.5) * prices[i] * 0.01;
+                prices[i] = ((prices[i] + step).max(0.01) * 100.0).round() / 100.0;
+                ops.push(json!({"op": "replace", "path": format!("/quotes/{i}/price"), "value": prices[i]}));
+                ops.push(json!({"op": "replace", "path": format!("/quotes/{i}/volume"), "value": n * 10 + rng.u64(..10)}));
+            }
+            let ev = SseEvent::default()
+                .event("patch")
+                .data(serde_json::Value::Array(ops).to_string());
+            Some((Ok(ev), (rng, prices, n + 1)))
+        },
+    );
+    let stream = futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(snapshot) }), patches);
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,199 @@
+//! The interactive monitor's loop: terminal setup and restore, and one
+//! `select!` over source messages (drained in batches), terminal input,
+//! signals and a frame tick. It draws at most `fps` times a second and only
+//! when something changed; `ui::draw` reads the app and never waits.
+//!
+//! The loop is generic over the ratatui backend and the input stream, so
+//! tests drive the real loop on a `TestBackend` with scripted keys.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event};
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::app::{Action, App};
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::event::now_millis;
+use crate::filter::Filter;
+use crate::store::Store;
+
+/// Source batches taken per wake-up.
+const BATCH: usize = 256;
+
+/// Run the full-screen monitor until `q`, Ctrl-C, SIGTERM, SIGINT or SIGHUP.
+pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<u8> {
+    let mut engine = Engine::start(&config.sources, &config.settings, &config.secrets)?;
+    let store = Store::new(config.settings.buffer, &config.sources, now_millis());
+    let mut app = App::new(store, filter, color, now_millis());
+    install_panic_hook();
+    let mut terminal = setup().context("cannot set up the terminal")?;
+    let result = run_loop(
+        &mut terminal,
+        crossterm::event::EventStream::new(),
+        &mut engine,
+        &mut app,
+        config.settings.fps,
+        &mut io::stdout(),
+    )
+    .await;
+    restore();
+    engine.shutdown().await;
+    result
+}
+
+fn setup() -> io::Result<Terminal<CrosstermBackend<io::Stdout>>> {
+    enable_raw_mode()?;
+    let mut out = io::stdout();
+    if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+        restore();
+        return Err(e);
+    }
+    let mut t = Terminal::new(CrosstermBackend::new(out))?;
+    t.hide_cursor()?;
+    t.clear()?;
+    Ok(t)
+}
+
+/// Put the terminal back: main screen, cooked mode, cursor, no mouse.
+/// Safe to call more than once.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// The loop itself. `clipboard` receives OSC 52 sequences (the terminal).
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    engine: &mut Engine,
+    app: &mut App,
+    fps: u32,
+    clipboard: &mut dyn Write,
+) -> anyhow::Result<u8>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut term_sig = signal(SignalKind::terminate())?;
+    let mut hup_sig = signal(SignalKind::hangup())?;
+    let mut int_sig = signal(SignalKind::interrupt())?;
+    let frame = Duration::from_millis(1000 / u64::from(fps.max(1)));
+    let mut tick = tokio::time::interval(frame);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut msgs = Vec::with_capacity(BATCH);
+    let mut dirty = true;
+    let mut last_second = 0;
+    let mut sources_open = true;
+    loop {
+        tokio::select! {
+            n = engine.rx.recv_many(&mut msgs, BATCH), if sources_open => {
+                if n == 0 {
+                    sources_open = false;
+                    continue;
+                }
+                app.now = now_millis();
+                for id in app.ingest(msgs.drain(..)) {
+                    engine.resync(id);
+                }
+                dirty = true;
+            }
+            ev = input.next() => {
+                let Some(ev) = ev else { break };
+                let ev = ev.context("reading terminal input")?;
+                app.now = now_millis();
+                match app.handle(&ev) {
+                    Action::Quit => break,
+                    Action::Copy(text) => {
+                        let r = copy_osc52(clipboard, &text).map(|()| format!("copied {} bytes (OSC 52)", text.len()));
+                        app.action_done(r.map_err(|e| format!("copy failed: {e}")));
+                    }
+                    Action::Export => {
+                        let path = export_path(app.now);
+                        app.action_done(export(app, &path));
+                    }
+                    Action::None => {}
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                app.now = now_millis();
+                let second = app.now / 1000;
+                if second != last_second {
+                    last_second = second;
+                    dirty = true;
+                }
+                if dirty {
+                    let size = terminal.size()?;
+                    app.page = usize::from(size.height.saturating_sub(6)).max(1);
+                    terminal.draw(|f| crate::ui::draw(f, app))?;
+                    dirty = false;
+                }
+            }
+            _ = term_sig.recv() => break,
+            _ = hup_sig.recv() => break,
+            _ = int_sig.recv() => break,
+        }
+    }
+    Ok(0)
+}
+
+/// Write `text` to the clipboard through the terminal: OSC 52 works over
+/// SSH and, with `set -g set-clipboard on`, inside tmux.
+pub fn copy_osc52(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    write!(out, "\x1b]52;c;{b64}\x07")?;
+    out.flush()
+}
+
+/// `evtop-export-YYYYMMDD-HHMMSS.ndjson` in the current directory.
+pub fn export_path(now: i64) -> PathBuf {
+    let stamp = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| t.format("%Y%m%d-%H%M%S").to_string())
+        .unwrap_or_else(|| now.to_string());
+    PathBuf::from(format!("evtop-export-{stamp}.ndjson"))
+}
+
+/// Write the filtered feed as NDJSON (SPEC 4); returns the notice text.
+pub fn export(app: &App, path: &std::path::Path) -> Result<String, String> {
+    let file =
+        std::fs::File::create(path).map_err(|e| format!("cannot export to {}: {e}", path.display()))?;
+    let mut w = io::BufWriter::new(file);
+    let mut line = Vec::with_capacity(512);
+    let mut n = 0u64;
+    for &seq in &app.feed.seqs {
+        if let Some(rec) = app.store.get(seq) {
+            line.clear();
+            crate::output::ndjson(&app.store.view(rec), &mut line);
+            w.write_all(&line)
+                .map_err(|e| format!("cannot export to {}: {e}", path.display()))?;
+            n += 1;
+        }
+    }
+    w.flush()
+        .map_err(|e| format!("cannot export to {}: {e}", path.display()))?;
+    Ok(format!("exported {n} events to {}", path.display()))
+}

@@ -1,0 +1,182 @@
+//! The event feed: time, source, type, id, one-line summary; newest at the
+//! bottom while following. Only the visible rows are looked at.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::text::{fit, prefix};
+use super::{Theme, focused};
+use crate::app::{App, Pane};
+use crate::event::EventRef;
+
+/// Bytes of an event's data looked at to make its summary.
+const SUMMARY_BYTES: usize = 4096;
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
+    if area.height < 3 {
+        return;
+    }
+    let theme = Theme::of(app);
+    let n = app.feed.seqs.len();
+    let mut title = vec![Span::styled(" feed ", theme.title(focused(app, Pane::Feed)))];
+    title.push(Span::styled(
+        format!("{n} event{} ", if n == 1 { "" } else { "s" }),
+        theme.dim(),
+    ));
+    if app.feed.paused {
+        title.push(Span::styled(
+            format!(" PAUSED — {} new ", app.feed.new_since_pause),
+            theme.warn().reversed(),
+        ));
+    }
+    let block = Block::new().borders(Borders::TOP).title(Line::from(title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let h = inner.height as usize;
+    if n == 0 {
+        let msg = if app.store.records().is_empty() {
+            "waiting for events…"
+        } else {
+            "no event matches the filter (Esc clears it)"
+        };
+        f.render_widget(Paragraph::new(Span::styled(msg, theme.dim())), inner);
+        return;
+    }
+    let sel = app.feed.selected_index().unwrap_or(n - 1);
+    let top = (sel + 1).saturating_sub(h);
+    let rows: Vec<EventRef<'_>> = (top..n.min(top + h))
+        .filter_map(|i| app.store.get(app.feed.seqs[i]).map(|r| app.store.view(r)))
+        .collect();
+    let width = inner.width as usize;
+    let src_w = rows
+        .iter()
+        .map(|e| e.source.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(16);
+    let ty_w = rows
+        .iter()
+        .map(|e| e.ty.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(30);
+    let id_w = if width >= 110 {
+        rows.iter()
+            .map(|e| e.id.map_or(0, |i| i.chars().count()))
+            .max()
+            .unwrap_or(0)
+            .min(22)
+    } else {
+        0
+    };
+    let time_w = if width >= 70 { 12 } else { 8 };
+    let fixed = time_w + 1 + src_w + 1 + ty_w + 1 + if id_w > 0 { id_w + 1 } else { 0 };
+    let summary_w = width.saturating_sub(fixed);
+    let lines: Vec<Line<'_>> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let mut spans = vec![
+                Span::styled(fit(&clock(e.received, time_w), time_w, true), theme.dim()),
+                Span::raw(" "),
+                Span::styled(fit(e.source, src_w, true), theme.source()),
+                Span::raw(" "),
+                Span::styled(fit(e.ty, ty_w, true), theme.ty()),
+                Span::raw(" "),
+            ];
+            if id_w > 0 {
+                spans.push(Span::styled(fit(e.id.unwrap_or(""), id_w, true), theme.dim()));
+                spans.push(Span::raw(" "));
+            }
+            spans.push(Span::raw(fit(&summary(e), summary_w, true)));
+            let line = Line::from(spans);
+            if top + k == sel && (app.feed.paused || focused(app, Pane::Feed)) {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `HH:MM:SS.mmm` (or `HH:MM:SS` when narrow), UTC.
+fn clock(ms: i64, width: usize) -> String {
+    let fmt = if width >= 12 { "%H:%M:%S%.3f" } else { "%H:%M:%S" };
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format(fmt).to_string())
+        .unwrap_or_default()
+}
+
+/// One line saying what the event is: the ops of a JSON patch
+/// (`replace /2/price → 31.5`), else the data on one line.
+pub fn summary(e: &EventRef<'_>) -> String {
+    if e.json && e.data.trim_start().starts_with('[') && e.ty == "patch" {
+        if let Ok(ops) = serde_json::from_str::<Vec<serde_json::Value>>(prefix(e.data, SUMMARY_BYTES)) {
+            let parts: Vec<String> = ops.iter().take(8).map(op_summary).collect();
+            let more = if ops.len() > 8 {
+                format!("; +{} ops", ops.len() - 8)
+            } else {
+                String::new()
+            };
+            return parts.join("; ") + &more;
+        }
+    }
+    let text = prefix(e.data, SUMMARY_BYTES);
+    if e.json && text.len() == e.data.len() {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text) {
+            return fields_summary(&map, e);
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `amount=1200 currency=usd status=succeeded …`: the scalar fields of the
+/// object that says most (Stripe-style `data.object` when present, else the
+/// data itself), leaving out what the row already shows (id, type).
+fn fields_summary(map: &serde_json::Map<String, serde_json::Value>, e: &EventRef<'_>) -> String {
+    let inner = map
+        .get("data")
+        .and_then(|d| d.get("object"))
+        .and_then(|o| o.as_object())
+        .unwrap_or(map);
+    let mut parts = Vec::new();
+    for (k, v) in inner {
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            serde_json::Value::Null => "null".to_owned(),
+            other => short(other),
+        };
+        if Some(text.as_str()) == e.id || text == e.ty || k == "object" {
+            continue;
+        }
+        parts.push(format!("{k}={text}"));
+        if parts.len() == 12 {
+            break;
+        }
+    }
+    parts.join(" ")
+}
+
+fn op_summary(op: &serde_json::Value) -> String {
+    let name = op.get("op").and_then(|v| v.as_str()).unwrap_or("?");
+    let path = op.get("path").and_then(|v| v.as_str()).unwrap_or("");
+    match (name, op.get("value"), op.get("from").and_then(|v| v.as_str())) {
+        (_, _, Some(from)) => format!("{name} {from} → {path}"),
+        (_, Some(v), _) => format!("{name} {path} → {}", short(v)),
+        _ => format!("{name} {path}"),
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.len() > 40 {
+        format!("{}…", prefix(&s, 39))
+    } else {
+        s
+    }
+}

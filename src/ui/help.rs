@@ -1,0 +1,63 @@
+//! `?`: every key, over everything.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::{Theme, centered};
+use crate::app::App;
+
+/// The key table (also in the README).
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "j / k / ↑ / ↓",
+        "move (feed, types, detail, views); moving up pauses",
+    ),
+    ("PgUp / PgDn", "a page; mouse wheel scrolls"),
+    ("g / G", "top (pauses) / bottom and follow"),
+    (
+        "space",
+        "feed: pause / follow (nothing is dropped while paused); types: show / hide the type",
+    ),
+    (
+        "/",
+        "filter prompt: live preview, ↑/↓ history, Enter keep, Esc undo",
+    ),
+    (
+        "Esc",
+        "close the detail / a view / the prompt; else clear the filter",
+    ),
+    ("Enter", "detail of the selected event (types: only this type)"),
+    ("Tab", "next pane"),
+    ("t", "type panel: focus / hide"),
+    ("o / a", "types: only this type / all types"),
+    ("s", "sources: URL, state, counters, cursor"),
+    ("v", "state view: Streamdata and diff documents, changes marked"),
+    ("y", "copy the selected event's JSON (OSC 52, works over SSH)"),
+    ("e", "export the filtered feed to an NDJSON file"),
+    ("?", "this help"),
+    ("q / Ctrl-C", "quit"),
+];
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = Theme::of(app);
+    let r = centered(area, 96, KEYS.len() as u16 + 4);
+    f.render_widget(Clear, r);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(Span::styled(" keys (Esc closes) ", theme.title(true)));
+    let lines: Vec<Line<'_>> = KEYS
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<16}"), theme.key()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(block).scroll((app.overlay_scroll, 0)),
+        r,
+    );
+}

@@ -1,0 +1,120 @@
+//! Whole-screen snapshots on `TestBackend` at 80×24 and 120×40, with fixed
+//! data and a fixed clock; plus checks that event text cannot reach the
+//! terminal as control sequences.
+
+use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::{App, fixture};
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| super::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn press(app: &mut App, c: KeyCode) {
+    app.handle(&CEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+}
+
+#[test]
+fn main_screen_120x40() {
+    insta::assert_snapshot!(screen(&fixture::app(), 120, 40));
+}
+
+#[test]
+fn main_screen_80x24() {
+    insta::assert_snapshot!(screen(&fixture::app(), 80, 24));
+}
+
+#[test]
+fn detail_120x40_and_80x24() {
+    let mut app = fixture::app();
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("detail_120x40", screen(&app, 120, 40));
+    insta::assert_snapshot!("detail_80x24", screen(&app, 80, 24));
+}
+
+#[test]
+fn overlays_120x40() {
+    let mut app = fixture::app();
+    for (k, name) in [('?', "help"), ('s', "sources"), ('v', "state")] {
+        press(&mut app, KeyCode::Char(k));
+        insta::assert_snapshot!(format!("overlay_{name}"), screen(&app, 120, 40));
+        press(&mut app, KeyCode::Esc);
+    }
+}
+
+#[test]
+fn prompt_with_error_and_types_focus_80x24() {
+    let mut app = fixture::app();
+    press(&mut app, KeyCode::Char('t'));
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('/'));
+    for c in ".amount>>1".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn paused_marker_counts_new_events() {
+    let mut app = fixture::app();
+    press(&mut app, KeyCode::Char(' '));
+    app.ingest([crate::source::SourceMsg::Events {
+        source: 0,
+        events: (0..3)
+            .map(|i| fixture::event(0, "ping", None, "{}", fixture::T0 + i))
+            .collect(),
+        cursor: None,
+    }]);
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("PAUSED — 3 new"), "{s}");
+}
+
+#[test]
+fn hostile_event_text_is_inert_in_every_pane() {
+    let mut app = fixture::app();
+    let evil = "\u{1b}]0;pwned\u{7}\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{1b}[31mred\u{202e}txet";
+    let data = serde_json::json!({ "note": evil }).to_string();
+    app.ingest([crate::source::SourceMsg::Events {
+        source: 0,
+        events: vec![fixture::event(0, evil, Some(evil), &data, fixture::T0)],
+        cursor: None,
+    }]);
+    press(&mut app, KeyCode::Enter);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        assert!(s.contains("␛]0;pwned"), "the type is shown, inert:\n{s}");
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'] {
+            assert!(!s.contains(bad), "{bad:?} reached the screen:\n{s}");
+        }
+    }
+    press(&mut app, KeyCode::Char('s'));
+    assert!(!screen(&app, 120, 40).contains('\u{1b}'));
+}
+
+#[test]
+fn no_color_draws_no_colour() {
+    let mut app = fixture::app();
+    app.color = false;
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| super::draw(f, &app)).unwrap();
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "coloured cell {cell:?}");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "coloured cell {cell:?}");
+    }
+}

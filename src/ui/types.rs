@@ -1,0 +1,107 @@
+//! The type panel: one row per event type — shown or hidden, name, count,
+//! current rate and a sparkline of its per-second rate — sorted by rate.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+
+use super::text::fit;
+use super::{Theme, focused};
+use crate::app::{App, Pane};
+
+pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = Theme::of(app);
+    let is_focused = focused(app, Pane::Types);
+    let hint = if is_focused {
+        "space toggle · o only · a all"
+    } else {
+        "t to focus"
+    };
+    let block = Block::new()
+        .borders(Borders::TOP | Borders::LEFT)
+        .title(Line::from(vec![
+            Span::styled(" types ", theme.title(is_focused)),
+            Span::styled(format!("{hint} "), theme.dim()),
+        ]));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let ids = app.types_sorted();
+    if ids.is_empty() {
+        f.render_widget(Paragraph::new(Span::styled("no events yet", theme.dim())), inner);
+        return;
+    }
+    let h = inner.height as usize;
+    let cursor = app.types_cursor.min(ids.len() - 1);
+    let top = (cursor + 1).saturating_sub(h);
+    let w = inner.width as usize;
+    // mark 2 · name · count 7 · rate 9 · gap 1 · sparkline
+    let spark_w = if w >= 36 { (w * 25 / 100).clamp(8, 40) } else { 0 };
+    let name_w = w
+        .saturating_sub(2 + 7 + 9 + spark_w + usize::from(spark_w > 0))
+        .max(6);
+    for (row, &ty) in ids.iter().enumerate().skip(top).take(h) {
+        let stats = &app.store.types()[ty as usize];
+        let y = inner.y + (row - top) as u16;
+        let visible = app.types.visible(ty);
+        let mark = if visible {
+            Span::styled("✓ ", theme.ok())
+        } else {
+            Span::styled("✗ ", theme.dim())
+        };
+        let name_style = if visible { theme.ty() } else { theme.dim() };
+        let rate = stats.rate.rate(app.now);
+        let mut line = Line::from(vec![
+            mark,
+            Span::styled(fit(&stats.name, name_w, true), name_style),
+            Span::raw(format!("{:>7}", compact(stats.count))),
+            Span::styled(format!("{:>7}/s", rate_text(rate)), theme.dim()),
+        ]);
+        if row == cursor && is_focused {
+            line = line.style(theme.selected());
+        }
+        let text_w = (w.saturating_sub(spark_w)) as u16;
+        f.render_widget(
+            Paragraph::new(line),
+            Rect {
+                x: inner.x,
+                y,
+                width: text_w,
+                height: 1,
+            },
+        );
+        if spark_w > 0 {
+            let data = stats.rate.history(app.now, spark_w);
+            let spark = Sparkline::default().data(data).style(theme.ty());
+            f.render_widget(
+                spark,
+                Rect {
+                    x: inner.x + text_w + 1,
+                    y,
+                    width: spark_w as u16 - 1,
+                    height: 1,
+                },
+            );
+        }
+    }
+}
+
+/// `1234567` → `1.2M`.
+pub fn compact(n: u64) -> String {
+    match n {
+        0..=99_999 => n.to_string(),
+        100_000..=999_999 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// A rate: `0.4`, `12`, `3.1k`.
+pub fn rate_text(r: f64) -> String {
+    if r < 10.0 && r.fract() != 0.0 {
+        format!("{r:.1}")
+    } else if r < 10_000.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{:.1}k", r / 1000.0)
+    }
+}
