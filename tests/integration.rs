@@ -9,3 +9,7 @@ mod support;
 mod sse_source;
 #[path = "integration/tail_binary.rs"]
 mod tail_binary;
+#[path = "integration/tui_loop.rs"]
+mod tui_loop;
+#[path = "integration/tui_tmux.rs"]
+mod tui_tmux;

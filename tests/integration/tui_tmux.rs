@@ -1,0 +1,170 @@
+//! The real binary in a detached tmux session, driven with send-keys and
+//! read with capture-pane — what a user at a terminal sees.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+        let socket = format!("evtop-test-{}-{}", std::process::id(), fastrand::u32(..));
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .arg(cmd)
+            .status()
+            .expect("tmux must be installed (CI installs it)");
+        assert!(ok.success());
+        Tmux { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        self.tmux(&["send-keys", "-l", text]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Wait until the screen satisfies `pred`; panics with the screen after `secs`.
+    fn wait(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("{what}: not seen in {secs}s; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn command(dir: &Path) -> String {
+    format!(
+        "env HOME={d} XDG_CONFIG_HOME={d}/xdg EVTOP_LOG_FILE={d}/evtop.log TERM=xterm-256color {bin} demo; echo EVTOP-EXIT=$?; sleep 60",
+        d = dir.display(),
+        bin = env!("CARGO_BIN_EXE_evtop"),
+    )
+}
+
+/// Feed rows of the screen: lines that start with a clock.
+fn feed_types(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|l| l.len() > 13 && l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':')
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn demo_feed_sparklines_filter_and_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux::start(&command(dir.path()), 120, 40);
+    t.wait(20, "feed rows from both demo sources", |s| {
+        let tys = feed_types(s);
+        tys.len() > 10 && tys.iter().any(|t| t == "patch")
+    });
+    t.wait(20, "sparklines in the type panel", |s| {
+        s.chars().any(|c| ('▁'..='█').contains(&c))
+    });
+    t.keys(&["/"]);
+    t.literal("type:charge.succeeded");
+    t.keys(&["Enter"]);
+    let s = t.wait(20, "the feed narrowed to charge.succeeded", |s| {
+        let tys = feed_types(s);
+        tys.len() >= 2 && tys.iter().all(|t| t == "charge.succeeded")
+    });
+    assert!(s.contains("filter: type:charge.succeeded"), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT="));
+    assert!(s.contains("EVTOP-EXIT=0"), "{s}");
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{cursor_flag}"]).trim(),
+        "1",
+        "cursor visible"
+    );
+}
+
+#[test]
+fn usable_at_80x24_and_sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux::start(&command(dir.path()), 80, 24);
+    let s = t.wait(20, "feed rows at 80x24", |s| feed_types(s).len() > 5);
+    assert!(s.contains("types"), "{s}");
+    t.keys(&["v"]);
+    t.wait(10, "state view", |s| {
+        s.contains("\"symbol\"") || s.contains("\"price\"")
+    });
+    t.keys(&["Escape"]);
+    let pid = t.tmux(&["display", "-p", "#{pane_pid}"]);
+    // The pane runs `sh -c`, whose child is evtop: signal that child.
+    let out = Command::new("pgrep")
+        .args(["-P", pid.trim(), "-f", "evtop"])
+        .output()
+        .unwrap();
+    let evtop_pid = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!evtop_pid.is_empty(), "evtop process not found");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &evtop_pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = t.wait(10, "evtop exited on SIGTERM", |s| s.contains("EVTOP-EXIT="));
+    assert!(s.contains("EVTOP-EXIT=0"), "{s}");
+    assert_eq!(t.tmux(&["display", "-p", "#{alternate_on}"]).trim(), "0");
+    assert_eq!(t.tmux(&["display", "-p", "#{cursor_flag}"]).trim(), "1");
+}
