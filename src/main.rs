@@ -113,6 +113,15 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
         cli_sources
             .push(config::cli_sse_source(url, &common.headers).map_err(|e| Fatal::Usage(e.to_string()))?);
     }
+    // Sensitive `-H` values (Authorization, tokens, keys) are masked like
+    // ${VAR} values wherever evtop writes.
+    for h in cli_sources
+        .iter()
+        .flat_map(|s| &s.headers)
+        .filter(|h| h.sensitive && !h.value.is_empty())
+    {
+        config.secrets.push(h.value.clone());
+    }
     let file_sources = std::mem::take(&mut config.sources);
     config.sources = merge(file_sources, cli_sources)?;
     if config.sources.is_empty() && !allow_no_sources {

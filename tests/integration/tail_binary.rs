@@ -294,3 +294,31 @@ async fn secret_from_env_never_printed() {
         "{all}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sensitive_cli_header_masked_even_when_a_server_echoes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _) = raw_server(|_, req, mut sock| async move {
+        let echoed = format!(
+            "invalid credentials: {}",
+            req.header("Authorization").unwrap_or("")
+        );
+        respond(&mut sock, "401 Unauthorized", &[], &echoed).await;
+    })
+    .await;
+    let out = evtop(dir.path())
+        .args([
+            "tail",
+            "--duration",
+            "1s",
+            "-H",
+            "Authorization: Bearer tok_cli_secret",
+        ])
+        .arg(format!("http://{addr}/"))
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid credentials: ***"), "{stderr}");
+    assert!(!stderr.contains("tok_cli_secret"), "{stderr}");
+}
