@@ -87,6 +87,12 @@ fn prepare(common: &CommonArgs) -> Result<(Config, Filter), Fatal> {
         cli_sources
             .push(config::cli_sse_source(url, &common.headers).map_err(|e| Fatal::Usage(e.to_string()))?);
     }
+    for url in &common.polls {
+        cli_sources.push(
+            config::cli_poll_source(url, &common.headers, common.interval)
+                .map_err(|e| Fatal::Usage(e.to_string()))?,
+        );
+    }
     let file_sources = std::mem::take(&mut config.sources);
     config.sources = config::merge(file_sources, cli_sources).map_err(|e| Fatal::Usage(e.to_string()))?;
     if config.sources.is_empty() {

@@ -12,6 +12,7 @@
 //! the request headers, the jittered exponential backoff, `Retry-After`
 //! parsing, and error texts that never carry a secret.
 
+pub mod poll;
 pub mod sse;
 
 use std::sync::Arc;
@@ -151,12 +152,10 @@ pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
             let opts = opts.clone();
             tokio::spawn(sse::run(spec, opts, ctx))
         }
-        SourceKind::Poll(_) => tokio::spawn(async move {
-            ctx.status(Status::Closed(
-                "polling sources are not supported by this build yet".into(),
-            ))
-            .await;
-        }),
+        SourceKind::Poll(opts) => {
+            let opts = opts.clone();
+            tokio::spawn(poll::run(spec, opts, ctx))
+        }
     }
 }
 
