@@ -11,14 +11,16 @@ use crate::output::Format;
 /// evtop — watch the events of API platforms live in a terminal.
 ///
 /// Connects to Server-Sent Events streams (including Streamdata JSON-Patch
-/// streams), keeps the state they describe, and shows or prints their
-/// events, filtered by type, source and fields.
+/// streams) and polls HTTP endpoints (event lists like Stripe's and
+/// GitHub's, or any JSON resource as a stream of patches), keeps the state
+/// they describe, and shows or prints their events, filtered by type,
+/// source and fields.
 #[derive(Debug, Parser)]
 #[command(
     name = "evtop",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
+    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -51,6 +53,14 @@ pub struct CommonArgs {
     /// SSE source URL, named after its host; `name=URL` names it. Repeatable.
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
+    /// Polling source (events mode: the response lists events, found
+    /// automatically), named after its host; `name=URL` names it. Repeatable.
+    #[arg(long = "poll", value_name = "URL")]
+    pub polls: Vec<String>,
+    /// Time between polls of the --poll sources: 500ms, 10s, 2m [default: 2s;
+    /// at least 100ms]. A server's X-Poll-Interval or Retry-After can lengthen it.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, requires = "polls")]
+    pub interval: Option<Duration>,
     /// Header for every source given on the command line: 'Name: value'.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,

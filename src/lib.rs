@@ -7,7 +7,7 @@
 //!                               │ engine.rs: one task per source
 //!                               ▼
 //!   source/sse.rs ─┐                                 ┌─▶ tail.rs: filter.rs ─▶ output.rs ─▶ stdout
-//!   source/…    ───┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
+//!   source/poll.rs ┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
 //!                  │      (batches of Event)         └─▶ tui.rs: app.rs (state, keys) ─▶ ui.rs + ui/ (draw)
 //!                  └──◀── resync (Notify) ◀── a Streamdata patch failed
 //! ```
@@ -16,7 +16,9 @@
 //!   Sources differ only in how they get bytes; nothing after the channel
 //!   knows what kind of source an event came from.
 //! - [`source`]: source tasks, their status, backoff and error texts;
-//!   [`source::sse`] with its incremental, size-bounded WHATWG parser.
+//!   [`source::sse`] with its incremental, size-bounded WHATWG parser;
+//!   [`source::poll`]: polled event lists (cursor paging, dedupe by id,
+//!   ETag) and diff mode (any JSON resource as `data` + `patch` events).
 //! - [`store`]: the single owner of buffered events (a compact ring),
 //!   per-source state documents and counters, per-type rates. Pure: no I/O,
 //!   no clock; the caller passes `now`.

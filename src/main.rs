@@ -113,6 +113,12 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
         cli_sources
             .push(config::cli_sse_source(url, &common.headers).map_err(|e| Fatal::Usage(e.to_string()))?);
     }
+    for url in &common.polls {
+        cli_sources.push(
+            config::cli_poll_source(url, &common.headers, common.interval)
+                .map_err(|e| Fatal::Usage(e.to_string()))?,
+        );
+    }
     // Sensitive `-H` values (Authorization, tokens, keys) are masked like
     // ${VAR} values wherever evtop writes.
     for h in cli_sources

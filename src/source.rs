@@ -9,16 +9,21 @@
 //! [`spawn`].
 //!
 //! This module also holds what the kinds share: the status a source reports,
-//! the jittered exponential backoff, `Retry-After` parsing, and error texts
-//! that never carry a secret.
+//! the request headers, the jittered exponential backoff, `Retry-After`
+//! parsing, and error texts that never carry a secret.
 
+pub mod poll;
 pub mod sse;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{SourceKind, SourceSpec, mask_secrets};
@@ -147,12 +152,10 @@ pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
             let opts = opts.clone();
             tokio::spawn(sse::run(spec, opts, ctx))
         }
-        SourceKind::Poll(_) => tokio::spawn(async move {
-            ctx.status(Status::Closed(
-                "polling sources are not supported by this build yet".into(),
-            ))
-            .await;
-        }),
+        SourceKind::Poll(opts) => {
+            let opts = opts.clone();
+            tokio::spawn(poll::run(spec, opts, ctx))
+        }
     }
 }
 
@@ -228,6 +231,67 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
             .unwrap_or(Duration::ZERO)
     };
     Some(delay.min(RETRY_AFTER_MAX))
+}
+
+/// The request headers every request of a source sends: the kind's
+/// `defaults` (e.g. `Accept`), then the source's own headers, which replace a
+/// default of the same name. Secret values are marked sensitive, so reqwest
+/// and hyper never show them in debug output.
+pub(crate) fn base_headers(
+    spec: &SourceSpec,
+    defaults: &[(HeaderName, &'static str)],
+) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    for (name, value) in defaults {
+        map.insert(name.clone(), HeaderValue::from_static(value));
+    }
+    for h in &spec.headers {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| format!("invalid header name {:?}", h.name))?;
+        let mut value =
+            HeaderValue::from_str(&h.value).map_err(|_| format!("invalid value for header {}", h.name))?;
+        value.set_sensitive(h.sensitive);
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+/// `401 Unauthorized`.
+pub fn status_text(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(r) => format!("{} {r}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// The start of an error response's body, on one line, for the status text.
+/// Bounded in size and time: a hostile server cannot hold us here.
+pub async fn quote_body(resp: reqwest::Response) -> String {
+    let mut body = resp.bytes_stream();
+    let mut buf = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while buf.len() < ERROR_BODY_QUOTE {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(Ok(chunk))) => buf.extend_from_slice(&chunk[..chunk.len().min(ERROR_BODY_QUOTE)]),
+            _ => break,
+        }
+    }
+    quote_text(&String::from_utf8_lossy(&buf))
+}
+
+/// At most [`ERROR_BODY_QUOTE`] bytes of `text` (cut at a character, marked
+/// with `…`), whitespace runs folded to one space: fit for a one-line status.
+pub fn quote_text(text: &str) -> String {
+    let mut text = text.to_owned();
+    if text.len() > ERROR_BODY_QUOTE {
+        let mut cut = ERROR_BODY_QUOTE;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A reqwest error as one line: the whole cause chain (so a TLS failure says

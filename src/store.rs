@@ -22,7 +22,7 @@ use serde_json::Value;
 
 pub use rates::{RATE_SECONDS, RateHistory};
 
-use crate::config::{SourceKind, SourceSpec};
+use crate::config::{PollMode, SourceKind, SourceSpec};
 use crate::event::{Event, EventRef, SourceId};
 use crate::source::{DropKind, SourceMsg, Status};
 
@@ -178,6 +178,7 @@ impl Store {
                 cursor: None,
                 mode: match &s.kind {
                     SourceKind::Sse(o) if o.patch => StateMode::Patched,
+                    SourceKind::Poll(o) if o.mode == PollMode::Diff => StateMode::Patched,
                     _ => StateMode::None,
                 },
                 state: None,

@@ -5,6 +5,13 @@
 #[path = "integration/support.rs"]
 mod support;
 
+#[path = "integration/poll_servers.rs"]
+mod poll_servers;
+
+#[path = "integration/poll_binary.rs"]
+mod poll_binary;
+#[path = "integration/poll_source.rs"]
+mod poll_source;
 #[path = "integration/sse_source.rs"]
 mod sse_source;
 #[path = "integration/tail_binary.rs"]

@@ -28,12 +28,12 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
 use tokio::time::Instant;
 
 use super::{
-    AUTH_RETRY_MIN, Backoff, DropKind, ERROR_BODY_QUOTE, SERVER_RETRY_MAX, SERVER_RETRY_MIN, STABLE_AFTER,
-    SourceCtx, SourceMsg, Status, describe_error, retry_after,
+    AUTH_RETRY_MIN, Backoff, DropKind, SERVER_RETRY_MAX, SERVER_RETRY_MIN, STABLE_AFTER, SourceCtx,
+    SourceMsg, Status, base_headers, describe_error, quote_body, retry_after, status_text,
 };
 use crate::config::{SourceSpec, SseOptions};
 use crate::event::now_millis;
@@ -68,7 +68,8 @@ pub async fn run(spec: Arc<SourceSpec>, opts: SseOptions, ctx: SourceCtx) {
         server_retry: None,
     };
     let mut backoff = Backoff::default();
-    let headers = match base_headers(&spec) {
+    let defaults = [(ACCEPT, "text/event-stream"), (CACHE_CONTROL, "no-cache")];
+    let headers = match base_headers(&spec, &defaults) {
         Ok(h) => h,
         Err(reason) => {
             ctx.status(Status::Closed(reason)).await;
@@ -286,52 +287,4 @@ impl Connection {
             }
         }
     }
-}
-
-/// The request headers every connection of this source sends.
-fn base_headers(spec: &SourceSpec) -> Result<HeaderMap, String> {
-    let mut map = HeaderMap::new();
-    map.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
-    map.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    for h in &spec.headers {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| format!("invalid header name {:?}", h.name))?;
-        let mut value =
-            HeaderValue::from_str(&h.value).map_err(|_| format!("invalid value for header {}", h.name))?;
-        value.set_sensitive(h.sensitive);
-        map.insert(name, value);
-    }
-    Ok(map)
-}
-
-/// `401 Unauthorized`.
-pub fn status_text(status: StatusCode) -> String {
-    match status.canonical_reason() {
-        Some(r) => format!("{} {r}", status.as_u16()),
-        None => status.as_u16().to_string(),
-    }
-}
-
-/// The start of an error response's body, on one line, for the status text.
-/// Bounded in size and time: a hostile server cannot hold us here.
-pub async fn quote_body(resp: reqwest::Response) -> String {
-    let mut body = resp.bytes_stream();
-    let mut buf = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while buf.len() < ERROR_BODY_QUOTE {
-        match tokio::time::timeout_at(deadline, body.next()).await {
-            Ok(Some(Ok(chunk))) => buf.extend_from_slice(&chunk[..chunk.len().min(ERROR_BODY_QUOTE)]),
-            _ => break,
-        }
-    }
-    let mut text = String::from_utf8_lossy(&buf).into_owned();
-    if text.len() > ERROR_BODY_QUOTE {
-        let mut cut = ERROR_BODY_QUOTE;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

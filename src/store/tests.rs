@@ -226,6 +226,39 @@ fn non_patch_sources_keep_no_state() {
 }
 
 #[test]
+fn diff_poll_sources_keep_state_and_events_poll_sources_do_not() {
+    use crate::config::{PollMode, PollOptions};
+    let poll = |name: &str, mode| SourceSpec {
+        kind: SourceKind::Poll(PollOptions {
+            mode,
+            ..PollOptions::default()
+        }),
+        ..spec(name, false)
+    };
+    let specs = [poll("diff", PollMode::Diff), poll("events", PollMode::Events)];
+    let mut s = Store::new(10, &specs, 0);
+    assert_eq!(s.sources()[0].mode, StateMode::Patched);
+    assert_eq!(s.sources()[1].mode, StateMode::None);
+    let patch = r#"[{"op":"replace","path":"/n","value":2}]"#;
+    for source in [0, 1] {
+        s.ingest(
+            batch(source, vec![event(source, "data", None, r#"{"n":1}"#)]),
+            0,
+            |_, _| {},
+        );
+        s.ingest(
+            batch(source, vec![event(source, "patch", None, patch)]),
+            0,
+            |_, _| {},
+        );
+    }
+    assert_eq!(
+        s.states_json(),
+        serde_json::json!({"diff": {"n": 2}, "events": null})
+    );
+}
+
+#[test]
 fn status_and_drops_are_counted() {
     let mut s = Store::new(10, &[spec("a", false)], 0);
     let retry = |r: &str| SourceMsg::Status {

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use evtop::event::Pointers;
 use evtop::source::SourceMsg;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::process::Command;
 
 /// The request head a raw server saw.
 #[derive(Debug, Clone, Default)]
@@ -157,4 +160,34 @@ pub async fn until(
             return seen;
         }
     }
+}
+
+/// Serve an axum app on 127.0.0.1:0.
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// The sources of a config file's text (no environment).
+pub fn config_sources(toml: &str) -> Vec<SourceSpec> {
+    evtop::config::parse_config(toml, "test.toml", &|_| None)
+        .expect("test config loads")
+        .sources
+}
+
+/// The real binary with a clean environment: no user config, logs in `dir`.
+pub fn evtop(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_evtop"));
+    c.env_remove("EVTOP_CONFIG")
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("xdg"))
+        .env("EVTOP_LOG_FILE", dir.join("evtop.log"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    c
 }

@@ -1,28 +1,11 @@
 //! `evtop tail` end to end through the real binary.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::Command;
 
 use crate::support::*;
-
-/// The binary with a clean environment: no user config, logs in `dir`.
-fn evtop(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_evtop"));
-    c.env_remove("EVTOP_CONFIG")
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("xdg"))
-        .env("EVTOP_LOG_FILE", dir.join("evtop.log"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    c
-}
 
 /// A server that streams `charge.*` and `ping` events, one every `gap`.
 async fn stripe_like(gap: Duration) -> std::net::SocketAddr {
