@@ -5,18 +5,23 @@
 //! - `stripe`: an SSE stream of Stripe-like events, ten types at different
 //!   rates, with a burst of one type now and then;
 //! - `quotes`: a Streamdata-style quote board — a `data` snapshot, then
-//!   `patch` events moving prices (patch mode, state view `v`).
+//!   `patch` events moving prices (patch mode, state view `v`);
+//! - `stripe-api`: a Stripe-style `GET /v1/events` list (`ending_before`,
+//!   `limit`, `has_more`) polled with the `stripe` preset's settings.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
+use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
+use axum::{Json, Router};
 use futures_util::Stream;
 use serde_json::json;
 
-use crate::config::{SourceKind, SourceSpec, SseOptions};
+use crate::config::{Order, PollMode, PollOptions, SourceKind, SourceSpec, SseOptions};
 use crate::event::{Pointers, now_millis};
 
 /// Event types of the demo stream and their relative weights.
@@ -48,9 +53,13 @@ const SYMBOLS: &[(&str, f64)] = &[
 
 /// Start the demo servers; returns the sources that watch them.
 pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
+    let list = EventList::default();
+    tokio::spawn(list.clone().grow());
     let app = Router::new()
         .route("/stripe/events", get(stripe))
-        .route("/quotes", get(quotes));
+        .route("/quotes", get(quotes))
+        .route("/v1/events", get(list_events))
+        .with_state(list);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
@@ -74,9 +83,33 @@ pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
         time_pointer: Some("/created".into()),
         ..Pointers::default()
     };
+    let api_url = format!("http://{addr}/v1/events");
+    let api = SourceSpec {
+        name: "stripe-api".to_owned(),
+        url: api_url.clone(),
+        url_display: api_url,
+        headers: Vec::new(),
+        // The `stripe` preset's settings (SPEC 2).
+        pointers: Pointers {
+            type_pointer: Some("/type".into()),
+            id_pointer: Some("/id".into()),
+            time_pointer: Some("/created".into()),
+        },
+        kind: SourceKind::Poll(PollOptions {
+            interval: Duration::from_secs(1),
+            mode: PollMode::Events,
+            items: Some("/data".into()),
+            order: Order::NewestFirst,
+            cursor_param: Some("ending_before".into()),
+            has_more: Some("/has_more".into()),
+            limit: Some(100),
+        }),
+        named_after_host: false,
+    };
     Ok(vec![
         sse("stripe", "/stripe/events", false, stripe_pointers),
         sse("quotes", "/quotes", true, Pointers::default()),
+        api,
     ])
 }
 
@@ -186,4 +219,71 @@ async fn quotes() -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     );
     let stream = futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(snapshot) }), patches);
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Events the demo's list endpoint serves, oldest first (at most
+/// [`LIST_KEEP`]).
+#[derive(Clone, Default)]
+struct EventList(Arc<Mutex<Vec<serde_json::Value>>>);
+
+/// Events the list endpoint remembers.
+const LIST_KEEP: usize = 1000;
+
+const LIST_TYPES: &[&str] = &[
+    "balance.available",
+    "payout.created",
+    "transfer.created",
+    "application_fee.created",
+];
+
+impl EventList {
+    /// Append one to three events about every 700 ms, forever.
+    async fn grow(self) {
+        let mut rng = fastrand::Rng::new();
+        let mut n = 0u64;
+        loop {
+            tokio::time::sleep(Duration::from_millis(rng.u64(300..1100))).await;
+            let mut list = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            for _ in 0..rng.usize(1..4) {
+                n += 1;
+                let ty = LIST_TYPES[rng.usize(..LIST_TYPES.len())];
+                list.push(json!({
+                    "id": format!("evt_list_{n:06}"), "object": "event", "type": ty,
+                    "created": now_millis() / 1000,
+                    "data": {"object": {"amount": rng.u32(100..90_000), "currency": "usd"}},
+                }));
+            }
+            let excess = list.len().saturating_sub(LIST_KEEP);
+            list.drain(..excess);
+        }
+    }
+}
+
+/// `GET /v1/events?limit=&ending_before=` with Stripe's semantics: newest
+/// first; `ending_before=X` gives the page of events just newer than X.
+async fn list_events(
+    State(list): State<EventList>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<serde_json::Value> {
+    let list = list.0.lock().unwrap_or_else(|e| e.into_inner());
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(1, 100);
+    let (page, has_more): (Vec<serde_json::Value>, bool) = match q
+        .get("ending_before")
+        .and_then(|id| list.iter().position(|e| e["id"] == id.as_str()))
+    {
+        Some(i) => {
+            let newer = &list[i + 1..];
+            let page = &newer[..limit.min(newer.len())];
+            (page.iter().rev().cloned().collect(), newer.len() > limit)
+        }
+        None => {
+            let start = list.len().saturating_sub(limit);
+            (list[start..].iter().rev().cloned().collect(), start > 0)
+        }
+    };
+    Json(json!({"object": "list", "url": "/v1/events", "has_more": has_more, "data": page}))
 }

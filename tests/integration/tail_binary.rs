@@ -305,3 +305,28 @@ async fn sensitive_cli_header_masked_even_when_a_server_echoes_it() {
     assert!(stderr.contains("invalid credentials: ***"), "{stderr}");
     assert!(!stderr.contains("tok_cli_secret"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_tail_serves_all_three_demo_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = evtop(dir.path())
+        .args(["demo", "--tail", "--format", "ndjson", "--duration", "4s"])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut sources = std::collections::BTreeSet::new();
+    let mut types = std::collections::BTreeSet::new();
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        sources.insert(v["source"].as_str().unwrap().to_owned());
+        types.insert(v["type"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        sources.into_iter().collect::<Vec<_>>(),
+        ["quotes", "stripe", "stripe-api"]
+    );
+    assert!(types.contains("data") && types.contains("patch"), "{types:?}");
+    assert!(types.len() >= 6, "several Stripe-like types: {types:?}");
+}
