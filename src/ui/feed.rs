@@ -25,6 +25,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         format!("{n} event{} ", if n == 1 { "" } else { "s" }),
         theme.dim(),
     ));
+    if !app.filter.is_empty() {
+        title.push(Span::styled(
+            format!("· {} ", fit(app.filter.source_text(), 50, false)),
+            theme.warn(),
+        ));
+    }
     if app.feed.paused {
         title.push(Span::styled(
             format!(" PAUSED — {} new ", app.feed.new_since_pause),

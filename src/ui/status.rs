@@ -13,9 +13,48 @@ use super::types::{compact, rate_text};
 use crate::app::App;
 use crate::source::{Status, fmt_duration};
 
+/// Most important first, so a narrow terminal cuts the least useful part:
+/// following/paused, rate, buffer, drops, filter, then the sources.
 pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = Theme::of(app);
     let mut spans = vec![Span::styled("evtop ", theme.title(true))];
+    if app.feed.paused {
+        spans.push(Span::styled("PAUSED ", theme.warn()));
+    } else {
+        spans.push(Span::styled("FOLLOWING ", theme.ok()));
+    }
+    spans.push(Span::raw(format!(
+        "│ {} ev/s ",
+        rate_text(app.store.total_rate().rate(app.now))
+    )));
+    spans.push(Span::styled(
+        format!("│ {} buffered ", compact(app.store.records().len() as u64)),
+        theme.dim(),
+    ));
+    let dropped = app.store.dropped();
+    if dropped > 0 || app.store.evicted() > 0 {
+        let style = if dropped > 0 { theme.error() } else { theme.dim() };
+        spans.push(Span::styled(
+            format!("│ dropped {dropped} evicted {} ", compact(app.store.evicted())),
+            style,
+        ));
+    } else {
+        spans.push(Span::styled("│ dropped 0 ", theme.dim()));
+    }
+    if !app.filter.is_empty() {
+        spans.push(Span::raw(format!(
+            "│ filter: {} ",
+            fit(app.filter.source_text(), 60, false)
+        )));
+    }
+    if !app.types.set.is_empty() {
+        let what = if app.types.only { "only" } else { "hiding" };
+        spans.push(Span::styled(
+            format!("│ types: {what} {} ", app.types.set.len()),
+            theme.warn(),
+        ));
+    }
+    spans.push(Span::raw("│"));
     // Narrow terminals: a dot and a name per live source; details for the others.
     let narrow = area.width < 100;
     for s in app.store.sources() {
@@ -33,49 +72,11 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
             }
             Status::Closed(r) => ("■", theme.dim(), format!("closed: {}", fit(r, 30, false))),
         };
-        spans.push(Span::styled(format!("{dot} "), style));
+        spans.push(Span::styled(format!(" {dot} "), style));
         spans.push(Span::styled(fit(&s.name, 20, false), theme.source()));
-        if narrow && matches!(s.status, Status::Live(_)) {
-            spans.push(Span::raw(" "));
-        } else {
-            spans.push(Span::styled(format!(" {text}  "), style));
+        if !(narrow && matches!(s.status, Status::Live(_))) {
+            spans.push(Span::styled(format!(" {text}"), style));
         }
-    }
-    let dropped = app.store.dropped();
-    spans.push(Span::raw(format!(
-        "│ {} ev/s ",
-        rate_text(app.store.total_rate().rate(app.now))
-    )));
-    spans.push(Span::styled(
-        format!("│ {} buffered ", compact(app.store.records().len() as u64)),
-        theme.dim(),
-    ));
-    if dropped > 0 || app.store.evicted() > 0 {
-        let style = if dropped > 0 { theme.error() } else { theme.dim() };
-        spans.push(Span::styled(
-            format!("│ dropped {dropped} evicted {} ", compact(app.store.evicted())),
-            style,
-        ));
-    } else {
-        spans.push(Span::styled("│ dropped 0 ", theme.dim()));
-    }
-    if app.feed.paused {
-        spans.push(Span::styled("│ PAUSED ", theme.warn()));
-    } else {
-        spans.push(Span::styled("│ FOLLOWING ", theme.ok()));
-    }
-    if !app.filter.is_empty() {
-        spans.push(Span::raw(format!(
-            "│ filter: {} ",
-            fit(app.filter.source_text(), 60, false)
-        )));
-    }
-    if !app.types.set.is_empty() {
-        let what = if app.types.only { "only" } else { "hiding" };
-        spans.push(Span::styled(
-            format!("│ types: {what} {} ", app.types.set.len()),
-            theme.warn(),
-        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -35,11 +35,20 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let cursor = app.types_cursor.min(ids.len() - 1);
     let top = (cursor + 1).saturating_sub(h);
     let w = inner.width as usize;
-    // mark 2 · name · count 7 · rate 9 · gap 1 · sparkline
-    let spark_w = if w >= 36 { (w * 25 / 100).clamp(8, 40) } else { 0 };
-    let name_w = w
-        .saturating_sub(2 + 7 + 9 + spark_w + usize::from(spark_w > 0))
-        .max(6);
+    // mark 2 · name · count 7 · rate 8 · gap 1 · sparkline (at least 8):
+    // the name gets what it needs first — it is what users pick types by.
+    let longest = ids
+        .iter()
+        .map(|&t| app.store.types()[t as usize].name.chars().count())
+        .max()
+        .unwrap_or(4);
+    let room = w.saturating_sub(2 + 7 + 8 + 1);
+    let name_w = longest.clamp(4, 40).min(room.saturating_sub(8)).max(4);
+    let spark_w = if room >= name_w + 8 {
+        (room - name_w).min(60) + 1
+    } else {
+        0
+    };
     for (row, &ty) in ids.iter().enumerate().skip(top).take(h) {
         let stats = &app.store.types()[ty as usize];
         let y = inner.y + (row - top) as u16;
@@ -55,7 +64,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             mark,
             Span::styled(fit(&stats.name, name_w, true), name_style),
             Span::raw(format!("{:>7}", compact(stats.count))),
-            Span::styled(format!("{:>7}/s", rate_text(rate)), theme.dim()),
+            Span::styled(format!("{:>6}/s", rate_text(rate)), theme.dim()),
         ]);
         if row == cursor && is_focused {
             line = line.style(theme.selected());
