@@ -42,7 +42,7 @@ pub const KEYS: &[(&str, &str)] = &[
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = Theme::of(app);
-    let r = centered(area, 96, KEYS.len() as u16 + 4);
+    let r = centered(area, 112, KEYS.len() as u16 + 4);
     f.render_widget(Clear, r);
     let block = Block::new()
         .borders(Borders::ALL)
