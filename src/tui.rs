@@ -26,6 +26,10 @@ use crate::event::now_millis;
 use crate::filter::Filter;
 use crate::store::Store;
 
+/// Set this variable to make the monitor panic right after it has taken
+/// over the terminal (used to test that a panic restores the terminal).
+pub const DEBUG_PANIC_ENV: &str = "EVTOP_DEBUG_PANIC";
+
 /// Source batches taken per wake-up.
 const BATCH: usize = 256;
 
@@ -36,6 +40,11 @@ pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<
     let mut app = App::new(store, filter, color, now_millis());
     install_panic_hook();
     let mut terminal = setup().context("cannot set up the terminal")?;
+    if std::env::var_os(DEBUG_PANIC_ENV).is_some() {
+        // A deliberate panic with the terminal in raw mode on the alternate
+        // screen: how the tests prove the panic hook restores it.
+        panic!("{DEBUG_PANIC_ENV} is set: panicking on purpose");
+    }
     let result = run_loop(
         &mut terminal,
         crossterm::event::EventStream::new(),

@@ -83,11 +83,78 @@ impl Drop for Tmux {
 }
 
 fn command(dir: &Path) -> String {
+    command_with(dir, "", "demo")
+}
+
+/// `evtop ARGS` in the pane with extra environment `env`, then its exit code.
+fn command_with(dir: &Path, env: &str, args: &str) -> String {
     format!(
-        "env HOME={d} XDG_CONFIG_HOME={d}/xdg EVTOP_LOG_FILE={d}/evtop.log TERM=xterm-256color {bin} demo; echo EVTOP-EXIT=$?; sleep 60",
+        "env HOME={d} XDG_CONFIG_HOME={d}/xdg EVTOP_LOG_FILE={d}/evtop.log TERM=xterm-256color RUST_BACKTRACE=0 {env} {bin} {args}; echo EVTOP-EXIT=$?; sleep 60",
         d = dir.display(),
         bin = env!("CARGO_BIN_EXE_evtop"),
     )
+}
+
+/// Signal the evtop process running in the pane.
+fn signal_evtop(t: &Tmux, sig: &str) {
+    let pid = t.tmux(&["display", "-p", "#{pane_pid}"]);
+    let out = Command::new("pgrep")
+        .args(["-P", pid.trim(), "-f", "evtop"])
+        .output()
+        .unwrap();
+    let evtop_pid = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!evtop_pid.is_empty(), "evtop process not found");
+    assert!(
+        Command::new("kill")
+            .args([sig, &evtop_pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+fn assert_restored(t: &Tmux) {
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{cursor_flag}"]).trim(),
+        "1",
+        "cursor visible"
+    );
+    // Raw mode is off: the shell's line discipline echoes and cooks input again.
+    let flags = t.tmux(&["display", "-p", "#{mouse_any_flag}"]);
+    assert_eq!(flags.trim(), "0", "mouse capture off");
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux::start(&command(dir.path()), 100, 30);
+    t.wait(20, "feed rows", |s| feed_types(s).len() > 3);
+    signal_evtop(&t, "-HUP");
+    let s = t.wait(10, "evtop exited on SIGHUP", |s| s.contains("EVTOP-EXIT="));
+    assert!(s.contains("EVTOP-EXIT=0"), "{s}");
+    assert_restored(&t);
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux::start(&command_with(dir.path(), "EVTOP_DEBUG_PANIC=1", "demo"), 100, 30);
+    let s = t.wait(20, "evtop exited after its panic", |s| s.contains("EVTOP-EXIT="));
+    assert!(s.contains("EVTOP-EXIT=101"), "a panic exits 101: {s}");
+    assert!(
+        s.contains("panicking on purpose"),
+        "the panic message is readable on the restored screen: {s}"
+    );
+    assert_restored(&t);
 }
 
 /// Feed rows of the screen: lines that start with a clock.
