@@ -235,3 +235,57 @@ fn usable_at_80x24_and_sigterm_restores_the_terminal() {
     assert_eq!(t.tmux(&["display", "-p", "#{alternate_on}"]).trim(), "0");
     assert_eq!(t.tmux(&["display", "-p", "#{cursor_flag}"]).trim(), "1");
 }
+
+/// A server whose events carry terminal attacks: set the title (OSC 0),
+/// write the clipboard (OSC 52), clear the screen (CSI 2J), colour (SGR),
+/// reverse text (U+202E). In the real TUI, in tmux with `set-clipboard on`,
+/// none of them may take effect.
+#[test]
+fn hostile_events_cannot_drive_the_terminal() {
+    use tokio::io::AsyncWriteExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (addr, _) = rt.block_on(crate::support::raw_server(|_, _, mut sock| async move {
+        crate::support::sse_head(&mut sock).await;
+        for i in 0..200 {
+            let ev = format!(
+                "event: \x1b]0;PWNED-TITLE\x07evil.{i}\nid: \x1b]52;c;cHduZWQ=\x07\ndata: \x1b[2J\x1b[H\x1b[31mCLEARED\u{202e}txet \x1b]52;c;cHduZWQ=\x07\n\n"
+            );
+            if sock.write_all(ev.as_bytes()).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux::start(
+        &command_with(dir.path(), "", &format!("evil=http://{addr}/")),
+        120,
+        40,
+    );
+    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    t.tmux(&["set-option", "-g", "allow-rename", "on"]);
+    let title_before = t.tmux(&["display", "-p", "#{pane_title}"]);
+    let s = t.wait(20, "hostile events shown, inert", |s| {
+        s.matches("␛]0;PWNED-TITLE␇evil").count() >= 3
+    });
+    assert!(
+        s.contains("FOLLOWING"),
+        "the status bar is still there (no clear):\n{s}"
+    );
+    assert!(
+        s.contains("␛[2J"),
+        "the clear-screen sequence is shown as text:\n{s}"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let title = t.tmux(&["display", "-p", "#{pane_title}"]);
+    assert_eq!(title, title_before, "the pane title was not changed");
+    assert!(!title.contains("PWNED"));
+    assert_eq!(
+        t.tmux(&["list-buffers"]).trim(),
+        "",
+        "no OSC 52 reached tmux's paste buffers"
+    );
+    assert!(!t.tmux(&["display", "-p", "#{window_name}"]).contains("PWNED"));
+    t.keys(&["q"]);
+    t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT=0"));
+}
