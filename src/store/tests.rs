@@ -291,3 +291,82 @@ fn status_and_drops_are_counted() {
     assert_eq!((src.errors, src.reconnects, src.oversize), (1, 1, 1));
     assert_eq!(s.dropped(), 1);
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-1000i64..1000).prop_map(|n| json!(n)),
+            "[a-z~/]{0,4}".prop_map(Value::String),
+        ]
+    }
+
+    fn doc() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-c]", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof!["[a-c]", "[0-3]", Just("-".to_owned()), Just("~1".to_owned())],
+            0..4,
+        )
+        .prop_map(|segs| segs.iter().map(|s| format!("/{s}")).collect())
+    }
+
+    fn op() -> impl Strategy<Value = Value> {
+        (0..7usize, path(), path(), doc()).prop_map(|(k, p, from, v)| match k {
+            0 => json!({"op": "add", "path": p, "value": v}),
+            1 => json!({"op": "remove", "path": p}),
+            2 => json!({"op": "replace", "path": p, "value": v}),
+            3 => json!({"op": "move", "from": from, "path": p}),
+            4 => json!({"op": "copy", "from": from, "path": p}),
+            5 => json!({"op": "test", "path": p, "value": v}),
+            _ => json!({"op": "bogus", "path": p}),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Any patch on any document: no panic; a failing patch leaves the
+        /// state exactly as it was and asks for a resync.
+        #[test]
+        fn patches_never_panic_and_failures_are_atomic(
+            start in doc(),
+            ops in proptest::collection::vec(op(), 0..6),
+        ) {
+            let mut s = Store::new(10, &[spec("q", true)], 0);
+            s.ingest(batch(0, vec![event(0, "data", None, &start.to_string())]), 0, |_, _| {});
+            let patch = Value::Array(ops).to_string();
+            let resync = s.ingest(batch(0, vec![event(0, "patch", None, &patch)]), 0, |_, _| {});
+            let state = s.sources()[0].state.clone().unwrap();
+            if resync.is_some() {
+                prop_assert_eq!(state, start);
+                prop_assert!(s.sources()[0].out_of_sync);
+            } else {
+                let mut expected = start.clone();
+                let p: json_patch::Patch = serde_json::from_str(&patch).unwrap();
+                prop_assert!(json_patch::patch(&mut expected, &p).is_ok());
+                prop_assert_eq!(state, expected);
+            }
+        }
+
+        /// Arbitrary bytes as a patch event: never a panic.
+        #[test]
+        fn arbitrary_patch_text_never_panics(text in ".{0,200}") {
+            let mut s = Store::new(10, &[spec("q", true)], 0);
+            s.ingest(batch(0, vec![event(0, "data", None, "{}"), event(0, "patch", None, &text)]), 0, |_, _| {});
+        }
+    }
+}
