@@ -311,7 +311,9 @@ pub fn describe_error(err: reqwest::Error) -> String {
     let mut last = String::new();
     while let Some(cause) = source {
         let s = cause.to_string();
-        if !s.is_empty() && !last.contains(&s) {
+        // hyper-util's "client error (Connect)" layer says nothing the
+        // summary above has not said.
+        if !s.is_empty() && !last.contains(&s) && !s.starts_with("client error (") {
             text.push_str(": ");
             text.push_str(&s);
             last = s;

@@ -8,6 +8,8 @@ mod support;
 #[path = "integration/poll_servers.rs"]
 mod poll_servers;
 
+#[path = "integration/faults.rs"]
+mod faults;
 #[path = "integration/memory.rs"]
 mod memory;
 #[path = "integration/poll_binary.rs"]

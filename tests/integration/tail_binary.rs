@@ -330,3 +330,67 @@ async fn demo_tail_serves_all_three_demo_sources() {
     assert!(types.contains("data") && types.contains("patch"), "{types:?}");
     assert!(types.len() >= 6, "several Stripe-like types: {types:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_with_fifty_sources_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _) = raw_server(|_, req, mut sock| async move {
+        sse_head(&mut sock).await;
+        let ev = format!("event: hello\ndata: {{\"path\":\"{}\"}}\n\n", req.path);
+        let _ = sock.write_all(ev.as_bytes()).await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await;
+    let mut cfg = String::new();
+    for i in 0..50 {
+        cfg.push_str(&format!(
+            "[[source]]\nname = \"s{i}\"\nurl = \"http://{addr}/{i}\"\n\n"
+        ));
+    }
+    let path = dir.path().join("fifty.toml");
+    std::fs::write(&path, cfg).unwrap();
+    let out = evtop(dir.path())
+        .args(["tail", "--format", "ndjson", "--count", "50", "-c"])
+        .arg(&path)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 50);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unwritable_state_out_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = evtop(dir.path())
+        .args([
+            "tail",
+            "--duration",
+            "1s",
+            "--state-out",
+            "/nonexistent-dir/state.json",
+            "http://127.0.0.1:9/",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cannot write --state-out /nonexistent-dir/state.json"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}

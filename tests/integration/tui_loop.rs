@@ -72,3 +72,57 @@ async fn loop_ingests_filters_draws_and_quits() {
     );
     eng.shutdown().await;
 }
+
+/// Sources that hang, trickle or refuse never stall the UI: keys are
+/// answered and `q` quits at once.
+#[tokio::test]
+async fn keys_are_answered_while_sources_hang_trickle_or_fail() {
+    let (silent, _) = raw_server(|_, _, mut sock| async move {
+        sse_head(&mut sock).await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    })
+    .await;
+    let (trickle, _) = raw_server(|_, _, mut sock| async move {
+        sse_head(&mut sock).await;
+        for b in b"data: drip\n\n".iter().cycle().take(600) {
+            if sock.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    let refused = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap()
+    };
+    let specs = [
+        sse_spec("silent", format!("http://{silent}/"), false, None),
+        sse_spec("trickle", format!("http://{trickle}/"), false, None),
+        sse_spec("refused", format!("http://{refused}/"), false, None),
+    ];
+    let mut eng = engine(&specs, 1 << 20);
+    let mut app = App::new(
+        Store::new(1000, &specs, now_millis()),
+        Filter::default(),
+        false,
+        now_millis(),
+    );
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let script = Box::pin(futures_util::stream::unfold(0usize, |i| async move {
+        let keys = ['t', 'j', '?', 's', 'v', 'q'];
+        let c = *keys.get(i)?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Some((key(c), i + 1))
+    }));
+    let mut clip = Vec::new();
+    let run = evtop::tui::run_loop(&mut term, script, &mut eng, &mut app, 30, &mut clip);
+    let code = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("the UI stalled")
+        .unwrap();
+    assert_eq!(code, 0);
+    let states: Vec<String> = app.store.sources().iter().map(|s| s.status.to_string()).collect();
+    assert!(states[2].contains("cannot connect"), "{states:?}");
+    eng.shutdown().await;
+}
