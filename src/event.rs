@@ -173,16 +173,78 @@ pub fn now_millis() -> i64 {
 /// Unix milliseconds as RFC 3339 in UTC: `2026-11-22T10:00:00.123Z`, or
 /// without the fraction when it is zero and `millis_always` is false.
 pub fn rfc3339(ms: i64, millis_always: bool) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_rfc3339(ms, millis_always, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`rfc3339`] appended to `out` without allocating: this runs once or
+/// twice per event on `tail`'s hot path. Years outside 0000–9999 are
+/// written as the plain number of milliseconds.
+pub fn write_rfc3339(ms: i64, millis_always: bool, out: &mut Vec<u8>) {
+    const MIN: i64 = -62_167_219_200_000; // 0000-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    if !(MIN..=MAX).contains(&ms) {
+        out.extend_from_slice(ms.to_string().as_bytes());
+        return;
+    }
+    let secs = ms.div_euclid(1000);
+    let milli = ms.rem_euclid(1000) as u32;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as u32;
+    digits_into(out, y, 4);
+    out.push(b'-');
+    digits_into(out, m, 2);
+    out.push(b'-');
+    digits_into(out, d, 2);
+    out.push(b'T');
+    digits_into(out, sod / 3600, 2);
+    out.push(b':');
+    digits_into(out, sod / 60 % 60, 2);
+    out.push(b':');
+    digits_into(out, sod % 60, 2);
+    if millis_always || milli != 0 {
+        out.push(b'.');
+        digits_into(out, milli, 3);
+    }
+    out.push(b'Z');
+}
+
+fn digits_into(out: &mut Vec<u8>, n: u32, width: usize) {
+    let mut buf = [b'0'; 4];
+    let mut n = n;
+    for i in (0..width).rev() {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&buf[..width]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
     use chrono::{SecondsFormat, TimeZone, Utc};
-    match Utc.timestamp_millis_opt(ms).single() {
-        Some(t) => {
-            let fmt = if millis_always || ms.rem_euclid(1000) != 0 {
-                SecondsFormat::Millis
-            } else {
-                SecondsFormat::Secs
-            };
-            t.to_rfc3339_opts(fmt, true)
+
+    #[test]
+    fn rfc3339_agrees_with_chrono() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let fixed = [0, 1, 999, 1000, -1, -1001, 951_782_400_000, 1_795_341_600_123, 253_402_300_799_999];
+        let random = (0..100_000).map(|_| rng.i64(-62_167_219_200_000..=253_402_300_799_999));
+        for ms in fixed.into_iter().chain(random) {
+            let t = Utc.timestamp_millis_opt(ms).single().unwrap();
+            assert_eq!(rfc3339(ms, true), t.to_rfc3339_opts(SecondsFormat::Millis, true), "{ms}");
+            let auto = if ms.rem_euclid(1000) == 0 { SecondsFormat::Secs } else { SecondsFormat::Millis };
+            assert_eq!(rfc3339(ms, false), t.to_rfc3339_opts(auto, true), "{ms}");
         }
-        None => ms.to_string(),
     }
 }

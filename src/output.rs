@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::event::{EventRef, rfc3339};
+use crate::event::{EventRef, write_rfc3339};
 use crate::sanitize::inert;
 
 /// `tail --format`.
@@ -37,13 +37,13 @@ pub fn ndjson(ev: &EventRef<'_>, out: &mut Vec<u8>) {
     match ev.time {
         Some(t) => {
             out.push(b'"');
-            out.extend_from_slice(rfc3339(t, false).as_bytes());
+            write_rfc3339(t, false, out);
             out.push(b'"');
         }
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"received\":\"");
-    out.extend_from_slice(rfc3339(ev.received, true).as_bytes());
+    write_rfc3339(ev.received, true, out);
     out.extend_from_slice(b"\",\"data\":");
     data_json(ev, out);
     out.extend_from_slice(b"}\n");

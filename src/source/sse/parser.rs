@@ -33,10 +33,14 @@ pub struct SseEvent {
     /// The `data:` lines joined by `\n`.
     pub data: String,
     /// The `id:` field of this block itself, when it had a non-empty one.
-    /// (WHATWG's `lastEventId` carries the previous id forward; a monitor
-    /// showing ids wants to know which event actually carried one.)
+    /// (WHATWG's `lastEventId` carries the previous id forward — see
+    /// [`Parser::last_event_id`]; a monitor showing ids wants to know which
+    /// event actually carried one.)
     pub id: Option<String>,
-    /// WHATWG's `lastEventId` for this event: the last id seen on the stream.
+    /// WHATWG's `lastEventId` for this event, kept only in unit tests (to
+    /// hold the parser to the algorithm) so release builds do not copy it
+    /// per event.
+    #[cfg(test)]
     pub last_event_id: String,
 }
 
@@ -64,11 +68,15 @@ pub struct Parser {
     event_type: String,
     /// WHATWG last event ID buffer.
     id_buffer: String,
-    /// The last event ID string as of the last dispatch on this stream;
-    /// `None` until the first dispatch (the source keeps the previous value).
-    committed_id: Option<String>,
-    /// The `id:` value seen in the current block.
-    block_id: Option<String>,
+    /// The last event ID string as of the last dispatch, while `id_buffer`
+    /// holds a newer, not yet dispatched value (`pending_id`). Swapped, not
+    /// copied, so steady streams of ids allocate nothing here.
+    committed_id: String,
+    /// An `id:` line arrived since the last dispatch.
+    pending_id: bool,
+    /// Something was dispatched on this stream (until then the source keeps
+    /// the previous connection's last event ID).
+    dispatched: bool,
     /// The current block went past the bound and will not be dispatched.
     oversize: bool,
     /// The current line went past the bound: drop bytes until its end.
@@ -91,8 +99,9 @@ impl Parser {
             data: String::new(),
             event_type: String::new(),
             id_buffer: String::new(),
-            committed_id: None,
-            block_id: None,
+            committed_id: String::new(),
+            pending_id: false,
+            dispatched: false,
             oversize: false,
             skipping_line: false,
             block_bytes: 0,
@@ -105,7 +114,11 @@ impl Parser {
     /// `None` when nothing has been dispatched yet (blocks with only an `id`
     /// count: they are dispatched, just not delivered).
     pub fn last_event_id(&self) -> Option<&str> {
-        self.committed_id.as_deref()
+        match (self.dispatched, self.pending_id) {
+            (false, _) => None,
+            (true, true) => Some(&self.committed_id),
+            (true, false) => Some(&self.id_buffer),
+        }
     }
 
     /// Bytes of capacity held by the line and data buffers right now. Their
@@ -237,9 +250,12 @@ impl Parser {
                 self.data.push('\n');
             }
             "id" if !value.contains('\0') => {
+                if !self.pending_id {
+                    std::mem::swap(&mut self.committed_id, &mut self.id_buffer);
+                    self.pending_id = true;
+                }
                 self.id_buffer.clear();
                 self.id_buffer.push_str(value);
-                self.block_id = Some(value.to_owned());
             }
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 let ms = value.bytes().fold(0u64, |acc, b| {
@@ -252,14 +268,10 @@ impl Parser {
     }
 
     fn dispatch(&mut self, out: &mut Vec<Item>) {
-        if self.committed_id.as_deref() != Some(self.id_buffer.as_str()) {
-            self.committed_id = Some(self.id_buffer.clone());
-        }
-        let block_id = self.block_id.take();
+        let block_had_id = std::mem::replace(&mut self.pending_id, false);
+        self.dispatched = true;
         if self.oversize {
-            out.push(Item::Oversize {
-                bytes: self.block_bytes.saturating_sub(1),
-            });
+            out.push(Item::Oversize { bytes: self.block_bytes.saturating_sub(1) });
             self.oversize = false;
             self.reset_block();
             return;
@@ -275,10 +287,12 @@ impl Parser {
         } else {
             self.event_type.clone()
         };
+        let id = (block_had_id && !self.id_buffer.is_empty()).then(|| self.id_buffer.clone());
         out.push(Item::Event(SseEvent {
             event_type,
             data,
-            id: block_id.filter(|id| !id.is_empty()),
+            id,
+            #[cfg(test)]
             last_event_id: self.id_buffer.clone(),
         }));
         self.reset_block();
