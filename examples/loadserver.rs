@@ -9,12 +9,21 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Six types, half of them `charge.*` (so `--count 500000` with
 /// `type:charge.*` ends exactly at the last event of a 1M run).
-const TYPES: [&str; 6] =
-    ["charge.succeeded", "payment_intent.created", "charge.failed", "invoice.paid", "charge.refunded", "customer.created"];
+const TYPES: [&str; 6] = [
+    "charge.succeeded",
+    "payment_intent.created",
+    "charge.failed",
+    "invoice.paid",
+    "charge.refunded",
+    "customer.created",
+];
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let mut body = Vec::with_capacity(n * 140);
     for i in 0..n {
         let ty = TYPES[i % TYPES.len()];
@@ -29,7 +38,11 @@ async fn main() -> std::io::Result<()> {
     let body: &'static [u8] = body.leak();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("{}", listener.local_addr()?.port());
-    eprintln!("{n} events, {} bytes, {:.0} bytes/event", body.len(), body.len() as f64 / n as f64);
+    eprintln!(
+        "{n} events, {} bytes, {:.0} bytes/event",
+        body.len(),
+        body.len() as f64 / n as f64
+    );
     loop {
         let (mut sock, _) = listener.accept().await?;
         tokio::spawn(async move {

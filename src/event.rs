@@ -238,12 +238,30 @@ mod tests {
     #[test]
     fn rfc3339_agrees_with_chrono() {
         let mut rng = fastrand::Rng::with_seed(3);
-        let fixed = [0, 1, 999, 1000, -1, -1001, 951_782_400_000, 1_795_341_600_123, 253_402_300_799_999];
+        let fixed = [
+            0,
+            1,
+            999,
+            1000,
+            -1,
+            -1001,
+            951_782_400_000,
+            1_795_341_600_123,
+            253_402_300_799_999,
+        ];
         let random = (0..100_000).map(|_| rng.i64(-62_167_219_200_000..=253_402_300_799_999));
         for ms in fixed.into_iter().chain(random) {
             let t = Utc.timestamp_millis_opt(ms).single().unwrap();
-            assert_eq!(rfc3339(ms, true), t.to_rfc3339_opts(SecondsFormat::Millis, true), "{ms}");
-            let auto = if ms.rem_euclid(1000) == 0 { SecondsFormat::Secs } else { SecondsFormat::Millis };
+            assert_eq!(
+                rfc3339(ms, true),
+                t.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "{ms}"
+            );
+            let auto = if ms.rem_euclid(1000) == 0 {
+                SecondsFormat::Secs
+            } else {
+                SecondsFormat::Millis
+            };
             assert_eq!(rfc3339(ms, false), t.to_rfc3339_opts(auto, true), "{ms}");
         }
     }

@@ -48,7 +48,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Tail(args)) => {
             let (config, filter) = prepare(&args.common, false)?;
             let opts = tail_options(&args, filter);
-            Ok(runtime()?.block_on(tail::run(config, opts))?)
+            Ok(tail_runtime()?.block_on(tail::run(config, opts))?)
         }
         Some(Command::Demo(demo)) => {
             let (mut config, filter) = prepare(&demo.args.common, true)?;
@@ -147,4 +147,12 @@ fn colors_wanted(common: &CommonArgs) -> bool {
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// `tail` runs on one thread: its sources and its printer hand batches to
+/// each other, and on one thread that costs no cross-thread wake-ups.
+fn tail_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }

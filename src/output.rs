@@ -52,7 +52,7 @@ pub fn ndjson(ev: &EventRef<'_>, out: &mut Vec<u8>) {
 /// The event's data as JSON: itself when it is JSON, else a JSON string.
 pub fn data_json(ev: &EventRef<'_>, out: &mut Vec<u8>) {
     if ev.json {
-        if !ev.data.contains(['\n', '\r']) {
+        if memchr::memchr2(b'\n', b'\r', ev.data.as_bytes()).is_none() {
             out.extend_from_slice(ev.data.trim().as_bytes());
             return;
         }
