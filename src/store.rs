@@ -14,6 +14,7 @@
 //! The store does no I/O and reads no clock: the caller passes `now`, so the
 //! same code serves `tail`, the TUI, replays and tests with a fixed clock.
 
+mod patch;
 mod rates;
 
 use std::collections::{HashMap, VecDeque};
@@ -421,7 +422,7 @@ fn apply_state(source: &mut SourceState, ev: &Event, now: i64) -> bool {
                     return true;
                 }
             };
-            match apply_atomically(doc, &patch) {
+            match patch::apply(doc, &patch) {
                 Ok(()) => {
                     for op in &patch.0 {
                         note_change(source, op_path(op), now);
@@ -437,31 +438,6 @@ fn apply_state(source: &mut SourceState, ev: &Event, now: i64) -> bool {
             }
         }
         _ => false,
-    }
-}
-
-/// Apply `patch` to `doc` all or nothing, and never panic.
-///
-/// json-patch's own `patch()` is not safe with hostile input: its undo of a
-/// failed patch can leave a failed `move` half-done, and for some
-/// sequences it panics ("unable to undo applied patches") — both found by
-/// the property test in `store/tests.rs`. So the patch is applied without
-/// undo (`patch_unsafe`) to a copy that replaces the state only when every
-/// operation succeeded, behind `catch_unwind` in case the library panics.
-/// The copy costs O(document) per patch; an undo log of our own would
-/// remove that (see BENCHMARKS.md).
-fn apply_atomically(doc: &mut Value, patch: &json_patch::Patch) -> Result<(), String> {
-    let mut copy = doc.clone();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        json_patch::patch_unsafe(&mut copy, &patch.0)
-    }));
-    match result {
-        Ok(Ok(())) => {
-            *doc = copy;
-            Ok(())
-        }
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("the JSON patch library panicked on this patch".to_owned()),
     }
 }
 

@@ -1,0 +1,241 @@
+//! Benchmarks 3–6 of the performance issue, one command:
+//! `cargo bench --bench engine`
+//!
+//! 3. memory: RSS with 1,000,000 events of ~130 bytes buffered;
+//! 4. filtering: a `type:` filter and a `.field>N` filter over them, and
+//!    scrolling to the top of the filtered view;
+//! 5. Streamdata: 100,000 small patches against a 10,000-element document;
+//! 6. terminal output: bytes written per second in a 120×40 window while
+//!    1,000 events/s arrive (what crosses an SSH link).
+
+use std::io::Write;
+use std::time::Instant;
+
+use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
+use evtop::app::App;
+use evtop::config::{SourceKind, SourceSpec, SseOptions};
+use evtop::event::{Event, Pointers};
+use evtop::filter::Filter;
+use evtop::source::SourceMsg;
+use evtop::store::Store;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+const TYPES: [&str; 6] = [
+    "charge.succeeded",
+    "payment_intent.created",
+    "charge.failed",
+    "invoice.paid",
+    "charge.refunded",
+    "customer.created",
+];
+const NOW: i64 = 1_795_341_600_000;
+
+fn spec(patch: bool) -> SourceSpec {
+    SourceSpec {
+        name: "bench".into(),
+        url: "http://127.0.0.1:1/".into(),
+        url_display: "http://127.0.0.1:1/".into(),
+        headers: vec![],
+        pointers: Pointers::default(),
+        kind: SourceKind::Sse(SseOptions {
+            patch,
+            idle_timeout: None,
+        }),
+        named_after_host: false,
+    }
+}
+
+fn event(i: usize, received: i64) -> Event {
+    let ty = TYPES[i % TYPES.len()];
+    Event {
+        source: 0,
+        id: Some(format!("{i}")),
+        ty: ty.into(),
+        time: None,
+        received,
+        data: format!(
+            r#"{{"id":"evt_{i:08}","type":"{ty}","amount":{},"currency":"usd"}}"#,
+            (i * 37) % 100_000
+        ),
+        json: true,
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle(&CEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn main() {
+    // 3. Memory.
+    const N: usize = 1_000_000;
+    let before = rss_kib();
+    let mut app = App::new(Store::new(N, &[spec(false)], NOW), Filter::default(), true, NOW);
+    let mut raw_bytes = 0usize;
+    let mut batch = Vec::with_capacity(10_000);
+    for i in 0..N {
+        let e = event(i, NOW);
+        raw_bytes += e.data.len() + e.id.as_ref().map_or(0, String::len);
+        batch.push(e);
+        if batch.len() == 10_000 {
+            app.ingest([SourceMsg::Events {
+                source: 0,
+                events: std::mem::take(&mut batch),
+                cursor: None,
+            }]);
+        }
+    }
+    let after = rss_kib();
+    let grown = (after - before) * 1024;
+    println!(
+        "3. memory: {N} events buffered (data+id {:.0} bytes/event on average)",
+        raw_bytes as f64 / N as f64
+    );
+    println!(
+        "   RSS {:.1} MiB; growth {:.1} MiB; {:.0} bytes/event beyond the raw data",
+        after as f64 / 1024.0,
+        grown as f64 / 1048576.0,
+        (grown as f64 - raw_bytes as f64) / N as f64
+    );
+
+    // 4. Filtering.
+    for expr in ["type:charge.*", ".amount>50000"] {
+        let t = Instant::now();
+        app.filter = Filter::parse(expr).unwrap();
+        app.refilter();
+        let dt = t.elapsed();
+        let t2 = Instant::now();
+        key(&mut app, KeyCode::Char('g'));
+        let mut term = Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| evtop::ui::draw(f, &app)).unwrap();
+        let dt2 = t2.elapsed();
+        println!(
+            "4. filter `{expr}` over {N} buffered: {:.1} ms ({} match); scroll to top + draw: {:.2} ms",
+            dt.as_secs_f64() * 1e3,
+            app.feed.seqs.len(),
+            dt2.as_secs_f64() * 1e3
+        );
+        key(&mut app, KeyCode::Char('G'));
+    }
+    drop(app);
+
+    // 5. Streamdata patches.
+    let mut store = Store::new(1000, &[spec(true)], NOW);
+    let doc: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| serde_json::json!({"sym": format!("S{i}"), "px": i as f64, "vol": 0}))
+        .collect();
+    let snapshot = Event {
+        ty: "data".into(),
+        data: serde_json::Value::Array(doc).to_string(),
+        ..event(0, NOW)
+    };
+    store.ingest(
+        SourceMsg::Events {
+            source: 0,
+            events: vec![snapshot],
+            cursor: None,
+        },
+        NOW,
+        |_, _| {},
+    );
+    const P: usize = 100_000;
+    let patches: Vec<Event> = (0..P)
+        .map(|i| Event {
+            ty: "patch".into(),
+            data: format!(
+                r#"[{{"op":"replace","path":"/{}/px","value":{}.5}}]"#,
+                (i * 7919) % 10_000,
+                i
+            ),
+            ..event(i, NOW)
+        })
+        .collect();
+    let t = Instant::now();
+    for chunk in patches.chunks(1000) {
+        store.ingest(
+            SourceMsg::Events {
+                source: 0,
+                events: chunk.to_vec(),
+                cursor: None,
+            },
+            NOW,
+            |_, _| {},
+        );
+    }
+    let dt = t.elapsed().as_secs_f64();
+    assert!(!store.sources()[0].out_of_sync);
+    println!(
+        "5. {P} patches on a 10,000-element document: {:.2} s, {:.0} patches/s",
+        dt,
+        P as f64 / dt
+    );
+
+    // 6. Terminal output.
+    let mut app = App::new(
+        Store::new(100_000, &[spec(false)], NOW),
+        Filter::default(),
+        true,
+        NOW,
+    );
+    let sink = Counting::default();
+    let counter = sink.0.clone();
+    let backend = CrosstermBackend::new(sink);
+    let mut term = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .unwrap();
+    const SECONDS: i64 = 20;
+    const FPS: i64 = 30;
+    let mut i = 0;
+    for frame in 0..SECONDS * FPS {
+        let now = NOW + frame * 1000 / FPS;
+        app.now = now;
+        // 1,000 events/s spread over the frames.
+        let per_frame = 1000 / FPS as usize + usize::from(frame % 3 == 0);
+        let events: Vec<Event> = (0..per_frame)
+            .map(|_| {
+                i += 1;
+                event(i, now)
+            })
+            .collect();
+        app.ingest([SourceMsg::Events {
+            source: 0,
+            events,
+            cursor: None,
+        }]);
+        term.draw(|f| evtop::ui::draw(f, &app)).unwrap();
+    }
+    let bytes = *counter.lock().unwrap();
+    println!(
+        "6. terminal: 120x40, 1,000 events/s, {FPS} fps for {SECONDS} s: {:.1} KiB/s written",
+        bytes as f64 / SECONDS as f64 / 1024.0
+    );
+}
+
+#[derive(Default)]
+struct Counting(std::sync::Arc<std::sync::Mutex<usize>>);
+
+impl Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        *self.0.lock().unwrap() += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
