@@ -6,7 +6,9 @@
 //!    scrolling to the top of the filtered view;
 //! 5. Streamdata: 100,000 small patches against a 10,000-element document;
 //! 6. terminal output: bytes written per second in a 120×40 window while
-//!    1,000 events/s arrive (what crosses an SSH link).
+//!    1,000 events/s arrive (what crosses an SSH link);
+//! 2. the TUI under load: events/s ingested while drawing, frame time with
+//!    1M buffered, key-to-frame latency (in process, on `TestBackend`).
 
 use std::io::Write;
 use std::time::Instant;
@@ -182,7 +184,7 @@ fn main() {
         P as f64 / dt
     );
 
-    // 6. Terminal output.
+    // 6. Terminal output, frames drawn by the loop's own policy.
     let mut app = App::new(
         Store::new(100_000, &[spec(false)], NOW),
         Filter::default(),
@@ -201,13 +203,14 @@ fn main() {
     .unwrap();
     const SECONDS: i64 = 20;
     const FPS: i64 = 30;
-    let mut i = 0;
-    for frame in 0..SECONDS * FPS {
-        let now = NOW + frame * 1000 / FPS;
+    let frame = std::time::Duration::from_millis(1000 / FPS as u64);
+    let (mut i, mut last_draw, mut drawn) = (0, NOW, 0);
+    for tick in 0..SECONDS * FPS {
+        let now = NOW + tick * 1000 / FPS;
         app.now = now;
-        // 1,000 events/s spread over the frames.
-        let per_frame = 1000 / FPS as usize + usize::from(frame % 3 == 0);
-        let events: Vec<Event> = (0..per_frame)
+        // 1,000 events/s, arriving every tick.
+        let per_tick = 1000 / FPS as usize + usize::from(tick % 3 == 0);
+        let events: Vec<Event> = (0..per_tick)
             .map(|_| {
                 i += 1;
                 event(i, now)
@@ -218,12 +221,77 @@ fn main() {
             events,
             cursor: None,
         }]);
-        term.draw(|f| evtop::ui::draw(f, &app)).unwrap();
+        let second_changed = now / 1000 != (now - 1000 / FPS) / 1000;
+        let since = std::time::Duration::from_millis((now - last_draw) as u64);
+        if evtop::tui::frame_due(false, true, second_changed, since, frame) {
+            term.draw(|f| evtop::ui::draw(f, &app)).unwrap();
+            last_draw = now;
+            drawn += 1;
+        }
     }
     let bytes = *counter.lock().unwrap();
     println!(
-        "6. terminal: 120x40, 1,000 events/s, {FPS} fps for {SECONDS} s: {:.1} KiB/s written",
+        "6. terminal: 120x40, 1,000 events/s for {SECONDS} s, {:.0} frames/s drawn: {:.1} KiB/s written",
+        drawn as f64 / SECONDS as f64,
         bytes as f64 / SECONDS as f64 / 1024.0
+    );
+    drop(app);
+
+    // 2. TUI under load: ingest as fast as possible with 1M buffered, drawing
+    // whenever the loop's policy says so, a key every 100 ms.
+    let mut app = App::new(Store::new(N, &[spec(false)], NOW), Filter::default(), true, NOW);
+    let mut term = Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let mut frames = Vec::new();
+    let mut key_to_frame = Vec::new();
+    let start = Instant::now();
+    let (mut last_draw, mut last_key) = (Instant::now(), Instant::now());
+    let mut pending_key: Option<Instant> = None;
+    let mut total = 0usize;
+    let mut k = 0usize;
+    while total < 10 * N {
+        let events: Vec<Event> = (0..1000).map(|j| event(total + j, NOW)).collect();
+        total += events.len();
+        app.ingest([SourceMsg::Events {
+            source: 0,
+            events,
+            cursor: None,
+        }]);
+        if last_key.elapsed() >= std::time::Duration::from_millis(100) {
+            key(
+                &mut app,
+                if k % 2 == 0 {
+                    KeyCode::Char('k')
+                } else {
+                    KeyCode::Char('j')
+                },
+            );
+            k += 1;
+            last_key = Instant::now();
+            pending_key = Some(last_key);
+        }
+        if evtop::tui::frame_due(pending_key.is_some(), true, false, last_draw.elapsed(), frame) {
+            let t = Instant::now();
+            term.draw(|f| evtop::ui::draw(f, &app)).unwrap();
+            frames.push(t.elapsed().as_secs_f64() * 1e3);
+            if let Some(at) = pending_key.take() {
+                key_to_frame.push(at.elapsed().as_secs_f64() * 1e3);
+            }
+            last_draw = Instant::now();
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    frames.sort_by(f64::total_cmp);
+    key_to_frame.sort_by(f64::total_cmp);
+    let pct = |v: &[f64], p: usize| v[(v.len() * p / 100).min(v.len() - 1)];
+    println!(
+        "2. TUI under load: {:.0} events/s ingested while drawing ({} frames); frame median {:.2} ms p99 {:.2} ms with {} buffered; key-to-frame median {:.2} ms p99 {:.2} ms",
+        total as f64 / secs,
+        frames.len(),
+        pct(&frames, 50),
+        pct(&frames, 99),
+        app.store.records().len(),
+        pct(&key_to_frame, 50),
+        pct(&key_to_frame, 99),
     );
 }
 
