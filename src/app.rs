@@ -94,6 +94,10 @@ pub struct App {
     pub color: bool,
     /// Rows the feed pane had at the last draw (for PgUp/PgDn).
     pub page: usize,
+    /// Re-match the buffer in slices after a filter change (the TUI loop
+    /// sets this and calls [`App::refilter_step`]); tests keep it off and get
+    /// a complete view at once.
+    pub incremental: bool,
 }
 
 impl App {
@@ -116,6 +120,7 @@ impl App {
             notice: None,
             color,
             page: 20,
+            incremental: false,
         };
         app.refilter();
         app
@@ -135,9 +140,23 @@ impl App {
         resync
     }
 
-    /// Rebuild the feed after the filter or type selection changed.
+    /// Rebuild the feed after the filter or type selection changed: at
+    /// once, or in slices when `incremental` (a field filter over a million
+    /// events takes half a second; the UI keeps answering meanwhile).
     pub fn refilter(&mut self) {
-        self.feed.rebuild(&self.store, &self.filter, &self.types);
+        if self.incremental {
+            self.feed.start_rebuild(&self.store);
+            self.refilter_step();
+        } else {
+            self.feed.rebuild(&self.store, &self.filter, &self.types);
+        }
+    }
+
+    /// Match one more slice of a rebuild under way; true while one is.
+    pub fn refilter_step(&mut self) -> bool {
+        self.feed
+            .step(&self.store, &self.filter, &self.types, view::REBUILD_SLICE);
+        self.feed.rebuilding(&self.store).is_some()
     }
 
     /// Type ids in the type panel's order: by current rate, then count, then name.

@@ -50,6 +50,10 @@ pub fn frame_due(
     input || second_changed || (data && since_last >= DATA_FRAME.max(frame))
 }
 
+/// Time per tick spent re-matching the buffer after a filter change: the
+/// rest of the tick is left for keys and the frame.
+pub const REBUILD_BUDGET: Duration = Duration::from_millis(15);
+
 /// Source batches taken per wake-up.
 const BATCH: usize = 256;
 
@@ -58,6 +62,7 @@ pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<
     let mut engine = Engine::start(&config.sources, &config.settings, &config.secrets)?;
     let store = Store::new(config.settings.buffer, &config.sources, now_millis());
     let mut app = App::new(store, filter, color, now_millis());
+    app.incremental = true;
     install_panic_hook();
     let mut terminal = setup().context("cannot set up the terminal")?;
     if std::env::var_os(DEBUG_PANIC_ENV).is_some() {
@@ -170,6 +175,11 @@ where
             }
             _ = tick.tick() => {
                 app.now = now_millis();
+                if app.feed.rebuilding(&app.store).is_some() {
+                    let started = std::time::Instant::now();
+                    while app.refilter_step() && started.elapsed() < REBUILD_BUDGET {}
+                    input_dirty = true;
+                }
                 let second = app.now / 1000;
                 let second_changed = second != last_second;
                 last_second = second;

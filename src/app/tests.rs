@@ -256,3 +256,43 @@ fn refilter_over_evictions_keeps_view_consistent() {
     assert_eq!(app.feed.seqs.len(), 5);
     assert!(app.feed.seqs.iter().all(|&s| app.store.get(s).is_some()));
 }
+
+#[test]
+fn incremental_refilter_reaches_the_same_view_and_new_events_once() {
+    let build = |incremental: bool| {
+        let specs = [fixture::spec("a", false)];
+        let mut app = App::new(Store::new(100_000, &specs, T0), Filter::default(), false, T0);
+        app.incremental = incremental;
+        let events = (0..40_000)
+            .map(|i| fixture::event(0, if i % 2 == 0 { "charge.x" } else { "other" }, None, "{}", T0))
+            .collect();
+        app.ingest([SourceMsg::Events {
+            source: 0,
+            events,
+            cursor: None,
+        }]);
+        app.filter = Filter::parse("type:charge.*").unwrap();
+        app.refilter();
+        app
+    };
+    let (mut sync, mut inc) = (build(false), build(true));
+    let progress = inc
+        .feed
+        .rebuilding(&inc.store)
+        .expect("a rebuild in slices is under way");
+    assert!(progress > 0.0 && progress < 1.0, "{progress}");
+    // Events arriving mid-rebuild are matched once, by the rebuild.
+    let more = || SourceMsg::Events {
+        source: 0,
+        events: (0..3)
+            .map(|i| fixture::event(0, "charge.x", None, "{}", T0 + i))
+            .collect(),
+        cursor: None,
+    };
+    sync.ingest([more()]);
+    inc.ingest([more()]);
+    while inc.refilter_step() {}
+    assert_eq!(inc.feed.seqs, sync.feed.seqs);
+    assert_eq!(inc.feed.seqs.len(), 20_003);
+    assert!(inc.feed.rebuilding(&inc.store).is_none());
+}

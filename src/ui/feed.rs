@@ -31,6 +31,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             theme.warn(),
         ));
     }
+    if let Some(done) = app.feed.rebuilding(&app.store) {
+        title.push(Span::styled(
+            format!("filtering… {:.0}% ", done * 100.0),
+            theme.warn(),
+        ));
+    }
     if app.feed.paused {
         title.push(Span::styled(
             format!(" PAUSED — {} new ", app.feed.new_since_pause),
