@@ -31,6 +31,35 @@ pub struct Event {
     pub data: String,
     /// Whether `data` is valid JSON (decided once, at ingest).
     pub json: bool,
+    /// What a webhook delivery adds (SPEC 7.1); `None` for every other kind
+    /// of source. Boxed: one pointer in the common case.
+    pub webhook: Option<Box<WebhookMeta>>,
+}
+
+/// What a webhook delivery records besides its body (SPEC 7.1), exactly as
+/// the NDJSON line's `"webhook"` object carries it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WebhookMeta {
+    /// `true` or `false` after verification; `null` with `verify = "none"`.
+    pub verified: Option<bool>,
+    /// Why verification failed (no header, bad signature, timestamp
+    /// outside tolerance); never the secret.
+    pub reason: Option<String>,
+    /// The request headers, names in lower case, secret-bearing values
+    /// masked.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// What the app behind `forward_to` answered, when forwarding.
+    pub forward: Option<Forward>,
+    /// 1 for a first delivery; n for the n-th delivery of the same id.
+    pub attempt: u32,
+}
+
+/// The forwarded delivery's outcome: the app's status (502 when it could
+/// not be reached) and the round trip in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Forward {
+    pub status: u16,
+    pub ms: u64,
 }
 
 /// A borrowed view of an event with its source resolved to a name: what the
@@ -45,6 +74,7 @@ pub struct EventRef<'a> {
     pub received: i64,
     pub data: &'a str,
     pub json: bool,
+    pub webhook: Option<&'a WebhookMeta>,
 }
 
 impl Event {
@@ -58,6 +88,7 @@ impl Event {
             received: self.received,
             data: &self.data,
             json: self.json,
+            webhook: self.webhook.as_deref(),
         }
     }
 }
@@ -93,6 +124,7 @@ impl Pointers {
             received,
             json: false,
             data,
+            webhook: None,
         };
         let wants_value =
             self.type_pointer.is_some() || self.id_pointer.is_some() || self.time_pointer.is_some();

@@ -46,6 +46,10 @@ pub fn ndjson(ev: &EventRef<'_>, out: &mut Vec<u8>) {
     write_rfc3339(ev.received, true, out);
     out.extend_from_slice(b"\",\"data\":");
     data_json(ev, out);
+    if let Some(w) = ev.webhook {
+        out.extend_from_slice(b",\"webhook\":");
+        let _ = serde_json::to_writer(&mut *out, w);
+    }
     out.extend_from_slice(b"}\n");
 }
 
@@ -114,6 +118,7 @@ mod tests {
             received: 1_795_860_000_123,
             data,
             json,
+            webhook: None,
         }
     }
 
@@ -169,5 +174,40 @@ mod tests {
         text(&ev("a\x1b[2J\nb", false), false, &mut out);
         let s = String::from_utf8(out).unwrap();
         assert_eq!(s, "10:00:00.123 payments charge.succeeded evt_1 a␛[2J␊b\n");
+    }
+}
+
+#[cfg(test)]
+mod webhook_tests {
+    use super::*;
+    use crate::event::{Forward, WebhookMeta};
+
+    #[test]
+    fn webhook_events_carry_their_object() {
+        let meta = WebhookMeta {
+            verified: Some(false),
+            reason: Some("bad signature".into()),
+            headers: [("stripe-signature".to_owned(), "***".to_owned())].into(),
+            forward: Some(Forward { status: 200, ms: 12 }),
+            attempt: 2,
+        };
+        let ev = EventRef {
+            source: "hooks",
+            id: Some("evt_1"),
+            ty: "charge.succeeded",
+            time: None,
+            received: 0,
+            data: "{}",
+            json: true,
+            webhook: Some(&meta),
+        };
+        let mut out = Vec::new();
+        ndjson(&ev, &mut out);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v["webhook"],
+            serde_json::json!({"verified": false, "reason": "bad signature",
+                "headers": {"stripe-signature": "***"}, "forward": {"status": 200, "ms": 12}, "attempt": 2})
+        );
     }
 }

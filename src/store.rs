@@ -51,6 +51,8 @@ pub struct Record {
     pub ty: u32,
     pub source: SourceId,
     pub json: bool,
+    /// Webhook deliveries only.
+    pub webhook: Option<Box<crate::event::WebhookMeta>>,
 }
 
 impl Record {
@@ -72,6 +74,7 @@ impl Record {
             ty,
             source: ev.source,
             json: ev.json,
+            webhook: ev.webhook,
         }
     }
 
@@ -344,6 +347,7 @@ impl Store {
             received: r.received,
             data: r.data(),
             json: r.json,
+            webhook: r.webhook.as_deref(),
         }
     }
 

@@ -16,6 +16,7 @@ fuzz_target!(|expr: &str| {
             received: 0,
             data: r#"{"amount":1200,"status":"failed","user":{"email":"a@acme.com"},"items":[{"sku":"A1"}]}"#,
             json: true,
+            webhook: None,
         };
         let _ = f.matches(&ev);
     }

@@ -35,6 +35,7 @@ pub fn event(source: u16, ty: &str, id: Option<&str>, data: &str, received: i64)
         received,
         data: data.into(),
         json: is_json(data),
+        webhook: None,
     }
 }
 

@@ -358,6 +358,7 @@ impl Io {
             received: now_millis(),
             data: String::new(),
             json: true,
+            webhook: None,
         };
         self.pointers.apply(&body, &mut ev);
         let Some(change) = state.next(&text, body, self.ctx.max_event_bytes) else {

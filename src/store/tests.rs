@@ -26,6 +26,7 @@ fn event(source: SourceId, ty: &str, id: Option<&str>, data: &str) -> Event {
         received: 1_000,
         data: data.into(),
         json: crate::event::is_json(data),
+        webhook: None,
     }
 }
 

@@ -167,6 +167,7 @@ impl EventsState {
             received,
             data,
             json: true,
+            webhook: None,
         };
         // The body was validated as a whole, so this parses.
         if let Ok(value) = serde_json::from_str::<Value>(&ev.data) {
