@@ -35,6 +35,33 @@ pub enum Command {
     Tail(TailArgs),
     /// Built-in demo sources on 127.0.0.1, then the monitor (needs no network, no config).
     Demo(DemoArgs),
+    /// Recorded events (NDJSON from `tail --format ndjson` or `e`) as sources, then the monitor.
+    Replay(ReplayArgs),
+}
+
+/// `evtop replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Recordings: NDJSON as `evtop tail --format ndjson` prints and `e` exports.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Run headless, as `evtop tail` (every `tail` output option applies).
+    #[arg(long)]
+    pub tail: bool,
+    /// Divide the gaps between recorded receive times by this; 0 = as fast as possible.
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Keep reading as the files grow.
+    #[arg(long)]
+    pub follow: bool,
+    /// Initial filter, e.g. 'type:charge.* -source:test'.
+    #[arg(short, long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long)]
+    pub no_color: bool,
+    #[command(flatten)]
+    pub output: TailOutput,
 }
 
 /// `evtop demo`.
@@ -80,6 +107,13 @@ pub struct CommonArgs {
 pub struct TailArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    pub output: TailOutput,
+}
+
+/// What `tail` prints and when it stops.
+#[derive(Debug, Clone, Args)]
+pub struct TailOutput {
     /// Output format [default: text on a terminal, ndjson otherwise].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
@@ -96,4 +130,13 @@ pub struct TailArgs {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::config::parse_duration(s)
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!(
+            "expected a number ≥ 0 (1 = as recorded, 0 = as fast as possible), got {s:?}"
+        )),
+    }
 }

@@ -146,7 +146,43 @@ pub enum SourceKind {
     Sse(SseOptions),
     /// An HTTP endpoint polled at an interval (`kind = "poll"`).
     Poll(PollOptions),
+    /// A recording replayed (`evtop replay`, `kind = "file"`): this source
+    /// reads the file and feeds its routes.
+    File(FileOptions),
+    /// Another source name found in a recording: its events come from the
+    /// file source just before it (`FileOptions::routes`); no task of its own.
+    FileRoute {
+        /// The recording has state snapshots for it (`data` events).
+        patched: bool,
+    },
 }
+
+/// Options of a recording being replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOptions {
+    pub path: std::path::PathBuf,
+    /// Keep reading as the file grows.
+    pub follow: bool,
+    /// Gaps between `received` times are divided by this; 0 = no waiting.
+    pub speed: Speed,
+    /// The other source names in the recording, in order: the k-th is the
+    /// source with id `own id + 1 + k`.
+    pub routes: Vec<String>,
+    /// The recording has state snapshots for this source's own name.
+    pub patched: bool,
+}
+
+/// A replay speed (a factor ≥ 0), comparable so option structs stay `Eq`.
+#[derive(Debug, Clone, Copy)]
+pub struct Speed(pub f64);
+
+impl PartialEq for Speed {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Speed {}
 
 /// Options of an SSE source.
 #[derive(Debug, Clone, PartialEq, Eq)]

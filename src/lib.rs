@@ -44,6 +44,7 @@ pub mod event;
 pub mod filter;
 pub mod logging;
 pub mod output;
+pub mod recording;
 pub mod sanitize;
 pub mod source;
 pub mod store;

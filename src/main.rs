@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use evtop::cli::{Cli, Command, CommonArgs, TailArgs};
+use evtop::cli::{Cli, Command, CommonArgs, ReplayArgs, TailOutput};
 use evtop::config::{self, Config, SourceSpec};
 use evtop::filter::Filter;
 use evtop::output::Format;
@@ -47,7 +47,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
     match cli.command {
         Some(Command::Tail(args)) => {
             let (config, filter) = prepare(&args.common, false)?;
-            let opts = tail_options(&args, filter);
+            let opts = tail_options(&args.output, colors_wanted(&args.common), filter);
             Ok(tail_runtime()?.block_on(tail::run(config, opts))?)
         }
         Some(Command::Demo(demo)) => {
@@ -57,7 +57,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
                 let demo_sources = evtop::demo::start().await?;
                 config.sources = merge(demo_sources, std::mem::take(&mut config.sources))?;
                 if demo.tail {
-                    let opts = tail_options(&demo.args, filter);
+                    let opts = tail_options(&demo.args.output, colors_wanted(&demo.args.common), filter);
                     Ok::<_, Fatal>(tail::run(config, opts).await?)
                 } else {
                     let color = colors_wanted(&demo.args.common);
@@ -66,6 +66,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
             })?;
             Ok(code)
         }
+        Some(Command::Replay(args)) => replay(args),
         None => {
             let (config, filter) = prepare(&cli.common, false)?;
             if !std::io::stdout().is_terminal() {
@@ -79,13 +80,35 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
     }
 }
 
-fn tail_options(args: &TailArgs, filter: Filter) -> TailOptions {
+/// `evtop replay`: the recordings' sources, then the monitor or `tail`.
+fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
+    let sources = evtop::recording::plan(&args.files, args.follow, args.speed, &[]).map_err(Fatal::Usage)?;
+    let config = Config {
+        sources,
+        ..Config::default()
+    };
+    let filter =
+        Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if args.tail {
+        let opts = tail_options(&args.output, color, filter);
+        return Ok(tail_runtime()?.block_on(tail::run(config, opts))?);
+    }
+    if !std::io::stdout().is_terminal() {
+        return Err(Fatal::Usage(
+            "the monitor needs a terminal; add --tail to print the replay".into(),
+        ));
+    }
+    Ok(runtime()?.block_on(evtop::tui::run(config, filter, color))?)
+}
+
+fn tail_options(args: &TailOutput, colors: bool, filter: Filter) -> TailOptions {
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Text
     } else {
         Format::Ndjson
     });
-    let color = format == Format::Text && colors_wanted(&args.common) && std::io::stdout().is_terminal();
+    let color = format == Format::Text && colors && std::io::stdout().is_terminal();
     TailOptions {
         format,
         count: args.count,

@@ -12,6 +12,7 @@
 //! the request headers, the jittered exponential backoff, `Retry-After`
 //! parsing, and error texts that never carry a secret.
 
+pub mod file;
 pub mod poll;
 pub mod sse;
 
@@ -156,6 +157,15 @@ pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
             let opts = opts.clone();
             tokio::spawn(poll::run(spec, opts, ctx))
         }
+        SourceKind::File(opts) => {
+            let opts = opts.clone();
+            tokio::spawn(file::run(spec, opts, ctx))
+        }
+        // Fed by the file source before it; only says so.
+        SourceKind::FileRoute { .. } => tokio::spawn(async move {
+            ctx.status(Status::Live(format!("replayed from {}", spec.url_display)))
+                .await;
+        }),
     }
 }
 

@@ -183,6 +183,8 @@ impl Store {
                 mode: match &s.kind {
                     SourceKind::Sse(o) if o.patch => StateMode::Patched,
                     SourceKind::Poll(o) if o.mode == PollMode::Diff => StateMode::Patched,
+                    SourceKind::File(o) if o.patched => StateMode::Patched,
+                    SourceKind::FileRoute { patched: true } => StateMode::Patched,
                     _ => StateMode::None,
                 },
                 state: None,

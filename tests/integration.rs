@@ -16,6 +16,8 @@ mod memory;
 mod poll_binary;
 #[path = "integration/poll_source.rs"]
 mod poll_source;
+#[path = "integration/replay.rs"]
+mod replay;
 #[path = "integration/sse_source.rs"]
 mod sse_source;
 #[path = "integration/tail_binary.rs"]

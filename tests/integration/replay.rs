@@ -1,0 +1,141 @@
+//! Recordings: `evtop replay` through the real binary — the round trip of
+//! what `tail` writes, state rebuilt, bad lines with file:line, timing by
+//! `received` and `--speed`, `--follow`.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+/// A recording of two sources, one of them Streamdata, plus a bad line.
+fn recording() -> Vec<String> {
+    vec![
+        r#"{"source":"payments","id":"evt_1","type":"charge.succeeded","time":"2026-11-22T10:00:00Z","received":"2026-11-22T10:00:00.100Z","data":{"amount":1200,"z":1.50}}"#.into(),
+        r#"{"source":"quotes","id":null,"type":"data","time":null,"received":"2026-11-22T10:00:00.200Z","data":{"px":1}}"#.into(),
+        "this is not a recorded event".into(),
+        r#"{"source":"quotes","id":null,"type":"patch","time":null,"received":"2026-11-22T10:00:00.300Z","data":[{"op":"replace","path":"/px","value":2}]}"#.into(),
+        r#"{"source":"payments","id":"evt_2","type":"ping","time":null,"received":"2026-11-22T10:00:00.700Z","data":"plain text"}"#.into(),
+    ]
+}
+
+fn write_recording(dir: &std::path::Path, lines: &[String]) -> std::path::PathBuf {
+    let path = dir.join("rec.ndjson");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_round_trips_rebuilds_state_and_reports_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = recording();
+    let path = write_recording(dir.path(), &lines);
+    let state = dir.path().join("state.json");
+    let out = evtop(dir.path())
+        .args([
+            "replay",
+            "--tail",
+            "--speed",
+            "0",
+            "--format",
+            "ndjson",
+            "--state-out",
+        ])
+        .arg(&state)
+        .arg(&path)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got, want, "names, ids, times, received and data kept");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{}:3: not an evtop NDJSON line", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4 events, 1 bad lines"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(v, serde_json::json!({"payments": null, "quotes": {"px": 2}}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_keeps_the_recorded_gaps_divided_by_speed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_recording(dir.path(), &recording());
+    // 600 ms between the first and last `received`; at --speed 1 the replay
+    // cannot be shorter than that, at --speed 0 it does not wait.
+    let started = Instant::now();
+    let out = evtop(dir.path())
+        .args(["replay", "--tail", "--speed", "1"])
+        .arg(&path)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn follow_reads_lines_appended_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = recording();
+    let path = write_recording(dir.path(), &lines[..2]);
+    let child = evtop(dir.path())
+        .args([
+            "replay", "--tail", "--follow", "--speed", "0", "--format", "ndjson", "--count", "3",
+        ])
+        .arg(&path)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Append one more line while the replay waits at the end of the file.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    f.write_all(format!("{}\n", lines[3]).as_bytes()).unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2]["type"], "patch");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_made_by_tail_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = evtop(dir.path())
+        .args(["demo", "--tail", "--format", "ndjson", "--duration", "2s"])
+        .output()
+        .await
+        .unwrap();
+    assert!(rec.status.success());
+    let path = dir.path().join("demo.ndjson");
+    std::fs::write(&path, &rec.stdout).unwrap();
+    let out = evtop(dir.path())
+        .args(["replay", "--tail", "--speed", "0", "--format", "ndjson"])
+        .arg(&path)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, rec.stdout, "byte for byte");
+}
