@@ -60,6 +60,8 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     for s in app.store.sources() {
         let (dot, style, text) = match &s.status {
             Status::Connecting => ("○", theme.warn(), "connecting".to_owned()),
+            // A replay says how far it is and at what speed.
+            Status::Live(d) if d.starts_with("replay") => ("▶", theme.ok(), fit(d, 30, false)),
             Status::Live(_) => ("●", theme.ok(), "live".to_owned()),
             Status::Retrying { delay, reason } => {
                 let left = (delay.as_millis() as i64 - (app.now - s.status_since)).max(0);
@@ -74,7 +76,7 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
         };
         spans.push(Span::styled(format!(" {dot} "), style));
         spans.push(Span::styled(fit(&s.name, 20, false), theme.source()));
-        if !(narrow && matches!(s.status, Status::Live(_))) {
+        if !(narrow && matches!(&s.status, Status::Live(d) if !d.starts_with("replay"))) {
             spans.push(Span::styled(format!(" {text}"), style));
         }
     }
