@@ -151,6 +151,7 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
     {
         config.secrets.push(h.value.clone());
     }
+    evtop::recording::prepare_config_files(&mut config.sources);
     let file_sources = std::mem::take(&mut config.sources);
     config.sources = merge(file_sources, cli_sources)?;
     if config.sources.is_empty() && !allow_no_sources {

@@ -170,6 +170,19 @@ pub fn plan(
     Ok(specs)
 }
 
+/// `kind = "file"` sources from a config show every recorded event under
+/// their own name; they keep a state document when the recording has
+/// snapshots. An unreadable file is left for the source to report.
+pub fn prepare_config_files(specs: &mut [SourceSpec]) {
+    for spec in specs {
+        if let SourceKind::File(opts) = &mut spec.kind {
+            if let Ok(scan) = scan(&opts.path) {
+                opts.patched = scan.patched.iter().any(|&p| p);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,9 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
     "cursor_param",
     "has_more",
     "limit",
+    "path",
+    "follow",
+    "speed",
 ];
 
 /// The whole file.
@@ -79,12 +82,16 @@ pub(super) struct RawSource {
     pub cursor_param: Option<String>,
     pub has_more: Option<String>,
     pub limit: Option<u32>,
+    // file
+    pub path: Option<String>,
+    pub follow: Option<bool>,
+    pub speed: Option<f64>,
 }
 
 impl RawSource {
     /// The keys that belong to one kind of source only, with whether each is
     /// present. A new kind's keys are added here and to `Kind::keys`.
-    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 10] {
+    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 13] {
         [
             ("patch", self.patch.is_some()),
             ("idle_timeout", self.idle_timeout.is_some()),
@@ -96,6 +103,9 @@ impl RawSource {
             ("cursor_param", self.cursor_param.is_some()),
             ("has_more", self.has_more.is_some()),
             ("limit", self.limit.is_some()),
+            ("path", self.path.is_some()),
+            ("follow", self.follow.is_some()),
+            ("speed", self.speed.is_some()),
         ]
     }
 }

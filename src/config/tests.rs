@@ -83,7 +83,7 @@ fn example_config_loads_with_its_variables_set() {
     let config = load(&example_path(), &env).expect("example loads");
     assert_eq!(config.settings, Settings::default());
     let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["payments", "stripe", "github", "order-42"]);
+    assert_eq!(names, ["payments", "stripe", "github", "order-42", "yesterday"]);
     assert_eq!(config.secrets, ["tok_pay", "sk_test_1", "ghp_2"]);
     let payments = &config.sources[0];
     assert_eq!(payments.headers[0].value, "Bearer tok_pay");
@@ -140,6 +140,9 @@ fn key_lists_match_the_raw_schema() {
         ("cursor_param", "\"c\""),
         ("has_more", "\"/h\""),
         ("limit", "1"),
+        ("path", "\"p\""),
+        ("follow", "true"),
+        ("speed", "2.0"),
     ];
     let keys: Vec<&str> = values.iter().map(|(k, _)| *k).collect();
     assert_eq!(keys, SOURCE_KEYS);
@@ -370,8 +373,8 @@ fn every_kind_key_is_accepted_by_its_own_kind() {
 #[test]
 fn unknown_kind_is_rejected() {
     assert_eq!(
-        err(&source("kind = \"webhook\"")),
-        "config.toml: source \"s\": key `kind`: expected \"sse\" or \"poll\", got \"webhook\""
+        err(&source("kind = \"pigeon\"")),
+        "config.toml: source \"s\": key `kind`: expected \"sse\", \"poll\" or \"file\", got \"pigeon\""
     );
 }
 
@@ -469,4 +472,33 @@ fn pointers_must_be_empty_or_start_with_a_slash() {
                 .contains(&format!("key `{key}`: must be a JSON pointer"))
         );
     }
+}
+
+#[test]
+fn file_kind_reads_path_follow_speed() {
+    let text =
+        "[[source]]\nname = \"old\"\nkind = \"file\"\npath = \"rec.ndjson\"\nfollow = true\nspeed = 4\n";
+    let config = parse_config(text, "config.toml", &|_| None).unwrap();
+    let spec = &config.sources[0];
+    assert_eq!(spec.url_display, "file://rec.ndjson");
+    let SourceKind::File(opts) = &spec.kind else {
+        panic!("{spec:?}")
+    };
+    assert_eq!(
+        (opts.path.to_str(), opts.follow, opts.speed.0),
+        (Some("rec.ndjson"), true, 4.0)
+    );
+    let bad = "[[source]]\nname = \"old\"\nkind = \"file\"\n";
+    assert!(
+        parse_config(bad, "c.toml", &|_| None)
+            .unwrap_err()
+            .to_string()
+            .contains("path")
+    );
+    let bad = "[[source]]\nname = \"old\"\nkind = \"file\"\npath = \"x\"\nurl = \"http://a/\"\n";
+    let e = parse_config(bad, "c.toml", &|_| None).unwrap_err().to_string();
+    assert!(e.contains("`url`") && e.contains("kind = \"file\""), "{e}");
+    let bad = "[[source]]\nname = \"s\"\nurl = \"http://a/\"\nspeed = 2\n";
+    let e = parse_config(bad, "c.toml", &|_| None).unwrap_err().to_string();
+    assert!(e.contains("speed") && e.contains("\"file\""), "{e}");
 }

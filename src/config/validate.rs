@@ -13,9 +13,9 @@ use std::time::Duration;
 use super::expand::{ExpandError, expand};
 use super::raw::{RawFile, RawSettings, RawSource, source_label};
 use super::{
-    BUFFER_RANGE, Config, ConfigError, FPS_RANGE, HeaderSpec, LIMIT_RANGE, MAX_EVENT_BYTES_RANGE,
-    MAX_NAME_LEN, MAX_SOURCES, MIN_INTERVAL, Order, PollMode, PollOptions, Settings, SourceKind, SourceSpec,
-    SseOptions, is_sensitive_header, parse_duration,
+    BUFFER_RANGE, Config, ConfigError, FPS_RANGE, FileOptions, HeaderSpec, LIMIT_RANGE,
+    MAX_EVENT_BYTES_RANGE, MAX_NAME_LEN, MAX_SOURCES, MIN_INTERVAL, Order, PollMode, PollOptions, Settings,
+    SourceKind, SourceSpec, Speed, SseOptions, is_sensitive_header, parse_duration,
 };
 use crate::event::Pointers;
 
@@ -27,17 +27,19 @@ type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 enum Kind {
     Sse,
     Poll,
+    File,
 }
 
 impl Kind {
     /// Every kind, in the order they are listed in messages.
-    const ALL: [Kind; 2] = [Kind::Sse, Kind::Poll];
+    const ALL: [Kind; 3] = [Kind::Sse, Kind::Poll, Kind::File];
 
     /// The `kind = "…"` value.
     fn name(self) -> &'static str {
         match self {
             Kind::Sse => "sse",
             Kind::Poll => "poll",
+            Kind::File => "file",
         }
     }
 
@@ -55,6 +57,7 @@ impl Kind {
                 "has_more",
                 "limit",
             ],
+            Kind::File => &["path", "follow", "speed"],
         }
     }
 }
@@ -179,6 +182,9 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
     };
     check_kind_keys(&raw, kind, ctx)?;
 
+    if kind == Kind::File {
+        return file_source(&raw, name, ctx);
+    }
     let template = raw.url.as_deref().ok_or_else(|| ConfigError::Missing {
         file: ctx.file.to_owned(),
         at: ctx.at.clone(),
@@ -197,6 +203,7 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
     let kind = match kind {
         Kind::Sse => SourceKind::Sse(sse(&raw, ctx)?),
         Kind::Poll => SourceKind::Poll(poll(&raw, ctx, &mut pointers)?),
+        Kind::File => unreachable!("file sources return early"),
     };
     Ok(SourceSpec {
         name,
@@ -205,6 +212,52 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
         headers,
         pointers,
         kind,
+        named_after_host: false,
+    })
+}
+
+/// A recording replayed (`kind = "file"`): `path`, `follow`, `speed`; no
+/// `url` or `headers`. Every recorded event shows under this source's name.
+fn file_source(raw: &RawSource, name: String, ctx: &Ctx) -> Result<SourceSpec, ConfigError> {
+    for (key, present) in [("url", raw.url.is_some()), ("headers", raw.headers.is_some())] {
+        if present {
+            return Err(ctx.invalid(key, "does not apply to kind = \"file\" (it reads `path`)"));
+        }
+    }
+    let path = raw
+        .path
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ConfigError::Missing {
+            file: ctx.file.to_owned(),
+            at: ctx.at.clone(),
+            key: "path",
+        })?;
+    let speed = raw.speed.unwrap_or(1.0);
+    if !speed.is_finite() || speed < 0.0 {
+        return Err(ctx.invalid(
+            "speed",
+            format!("must be a number ≥ 0 (0 = as fast as possible), got {speed}"),
+        ));
+    }
+    let display = format!("file://{path}");
+    Ok(SourceSpec {
+        name,
+        url: display.clone(),
+        url_display: display,
+        headers: Vec::new(),
+        pointers: Pointers {
+            type_pointer: pointer(ctx, "type_pointer", raw.type_pointer.as_deref())?,
+            id_pointer: pointer(ctx, "id_pointer", raw.id_pointer.as_deref())?,
+            time_pointer: pointer(ctx, "time_pointer", raw.time_pointer.as_deref())?,
+        },
+        kind: SourceKind::File(FileOptions {
+            path: path.into(),
+            follow: raw.follow.unwrap_or(false),
+            speed: Speed(speed),
+            routes: Vec::new(),
+            patched: false,
+        }),
         named_after_host: false,
     })
 }

@@ -139,3 +139,37 @@ async fn a_recording_made_by_tail_replays() {
     assert!(out.status.success());
     assert_eq!(out.stdout, rec.stdout, "byte for byte");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_file_source_replays_under_its_own_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_recording(dir.path(), &recording());
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[source]]\nname = \"yesterday\"\nkind = \"file\"\npath = \"{}\"\nspeed = 0\n",
+            path.display()
+        ),
+    )
+    .unwrap();
+    let state = dir.path().join("state.json");
+    let out = evtop(dir.path())
+        .args(["tail", "--format", "ndjson", "-c"])
+        .arg(&cfg)
+        .arg("--state-out")
+        .arg(&state)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), 4);
+    assert!(got.iter().all(|v| v["source"] == "yesterday"));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(v, serde_json::json!({"yesterday": {"px": 2}}));
+}
