@@ -274,6 +274,20 @@ pub fn status_text(status: StatusCode) -> String {
     }
 }
 
+/// An HTTP error response as the status text shows it — `HTTP 503 Service
+/// Unavailable: <start of the body>` — with the `Retry-After` it asked for.
+pub async fn http_failure(resp: reqwest::Response) -> (reqwest::StatusCode, Option<Duration>, String) {
+    let status = resp.status();
+    let retry = retry_after(resp.headers());
+    let body = quote_body(resp).await;
+    let mut reason = format!("HTTP {}", status_text(status));
+    if !body.is_empty() {
+        reason.push_str(": ");
+        reason.push_str(&body);
+    }
+    (status, retry, reason)
+}
+
 /// The start of an error response's body, on one line, for the status text.
 /// Bounded in size and time: a hostile server cannot hold us here.
 pub async fn quote_body(resp: reqwest::Response) -> String {

@@ -33,7 +33,7 @@ use tokio::time::Instant;
 
 use super::{
     AUTH_RETRY_MIN, Backoff, DropKind, SERVER_RETRY_MAX, SERVER_RETRY_MIN, STABLE_AFTER, SourceCtx,
-    SourceMsg, Status, base_headers, describe_error, quote_body, retry_after, status_text,
+    SourceMsg, Status, base_headers, describe_error, http_failure,
 };
 use crate::config::{SourceSpec, SseOptions};
 use crate::event::now_millis;
@@ -161,13 +161,7 @@ impl Connection {
             return Outcome::Stop;
         }
         if !status.is_success() {
-            let retry = retry_after(resp.headers());
-            let body = quote_body(resp).await;
-            let mut reason = format!("HTTP {}", status_text(status));
-            if !body.is_empty() {
-                reason.push_str(": ");
-                reason.push_str(&body);
-            }
+            let (status, retry, reason) = http_failure(resp).await;
             return Outcome::Http {
                 status,
                 retry_after: retry,

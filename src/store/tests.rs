@@ -1,20 +1,8 @@
 use super::*;
-use crate::config::{SourceKind, SourceSpec, SseOptions};
-use crate::event::Pointers;
+use crate::config::SourceSpec;
 
 fn spec(name: &str, patch: bool) -> SourceSpec {
-    SourceSpec {
-        name: name.into(),
-        url: format!("http://127.0.0.1:1/{name}"),
-        url_display: format!("http://127.0.0.1:1/{name}"),
-        headers: vec![],
-        pointers: Pointers::default(),
-        kind: SourceKind::Sse(SseOptions {
-            patch,
-            idle_timeout: None,
-        }),
-        named_after_host: false,
-    }
+    crate::app::fixture::spec(name, patch)
 }
 
 fn event(source: SourceId, ty: &str, id: Option<&str>, data: &str) -> Event {

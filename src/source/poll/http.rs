@@ -9,9 +9,7 @@ use futures_util::StreamExt;
 use reqwest::header::{ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH};
 use reqwest::{StatusCode, Url};
 
-use crate::source::{
-    DropKind, RETRY_AFTER_MAX, SourceCtx, describe_error, quote_body, retry_after, status_text,
-};
+use crate::source::{DropKind, RETRY_AFTER_MAX, SourceCtx, describe_error, http_failure};
 
 /// How long one request (connect, headers and the whole body) may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -98,13 +96,7 @@ impl Http {
             return Ok(Reply::NotModified);
         }
         if !status.is_success() {
-            let retry = retry_after(resp.headers());
-            let body = quote_body(resp).await;
-            let mut reason = format!("HTTP {}", status_text(status));
-            if !body.is_empty() {
-                reason.push_str(": ");
-                reason.push_str(&body);
-            }
+            let (status, retry, reason) = http_failure(resp).await;
             return Err(Failure::Http {
                 status,
                 retry_after: retry,
