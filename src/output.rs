@@ -72,7 +72,8 @@ fn json_str(s: &str, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// Append a readable line for `ev`: `HH:MM:SS.mmm source type id data`,
+/// Append a readable line for `ev`: `HH:MM:SS.mmm source type id [mark] data`
+/// (the mark of a webhook delivery: `✓`, `✗`, `↻2`, `→502`),
 /// times in UTC, everything made inert, data cut at [`TEXT_SUMMARY_CHARS`].
 pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
     let time = chrono::DateTime::from_timestamp_millis(ev.received)
@@ -91,6 +92,9 @@ pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
     );
     if let Some(id) = ev.id {
         let _ = write!(out, " {dim}{}{reset}", inert(id));
+    }
+    if let Some(mark) = ev.webhook.map(|w| w.mark()).filter(|m| !m.is_empty()) {
+        let _ = write!(out, " {mark}");
     }
     out.push(b' ');
     let data = ev.data.trim();

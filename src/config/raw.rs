@@ -35,6 +35,12 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
     "cursor_param",
     "has_more",
     "limit",
+    "listen",
+    "path",
+    "verify",
+    "secret",
+    "tolerance",
+    "forward_to",
 ];
 
 /// The whole file.
@@ -79,12 +85,19 @@ pub(super) struct RawSource {
     pub cursor_param: Option<String>,
     pub has_more: Option<String>,
     pub limit: Option<u32>,
+    // webhook (and `preset`)
+    pub listen: Option<String>,
+    pub path: Option<String>,
+    pub verify: Option<String>,
+    pub secret: Option<String>,
+    pub tolerance: Option<String>,
+    pub forward_to: Option<String>,
 }
 
 impl RawSource {
     /// The keys that belong to one kind of source only, with whether each is
     /// present. A new kind's keys are added here and to `Kind::keys`.
-    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 10] {
+    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 16] {
         [
             ("patch", self.patch.is_some()),
             ("idle_timeout", self.idle_timeout.is_some()),
@@ -96,6 +109,12 @@ impl RawSource {
             ("cursor_param", self.cursor_param.is_some()),
             ("has_more", self.has_more.is_some()),
             ("limit", self.limit.is_some()),
+            ("listen", self.listen.is_some()),
+            ("path", self.path.is_some()),
+            ("verify", self.verify.is_some()),
+            ("secret", self.secret.is_some()),
+            ("tolerance", self.tolerance.is_some()),
+            ("forward_to", self.forward_to.is_some()),
         ]
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::expand::{ExpandError, expand};
 use super::raw::{RawFile, RawSettings, RawSource, source_label};
+use super::webhook;
 use super::{
     BUFFER_RANGE, Config, ConfigError, FPS_RANGE, HeaderSpec, LIMIT_RANGE, MAX_EVENT_BYTES_RANGE,
     MAX_NAME_LEN, MAX_SOURCES, MIN_INTERVAL, Order, PollMode, PollOptions, Settings, SourceKind, SourceSpec,
@@ -20,24 +21,26 @@ use super::{
 use crate::event::Pointers;
 
 /// The environment lookup every expanding function takes.
-type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The kinds of source a config can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Sse,
     Poll,
+    Webhook,
 }
 
 impl Kind {
     /// Every kind, in the order they are listed in messages.
-    const ALL: [Kind; 2] = [Kind::Sse, Kind::Poll];
+    const ALL: [Kind; 3] = [Kind::Sse, Kind::Poll, Kind::Webhook];
 
     /// The `kind = "…"` value.
     fn name(self) -> &'static str {
         match self {
             Kind::Sse => "sse",
             Kind::Poll => "poll",
+            Kind::Webhook => "webhook",
         }
     }
 
@@ -55,19 +58,28 @@ impl Kind {
                 "has_more",
                 "limit",
             ],
+            Kind::Webhook => &[
+                "preset",
+                "listen",
+                "path",
+                "verify",
+                "secret",
+                "tolerance",
+                "forward_to",
+            ],
         }
     }
 }
 
 /// Where in the file a value is, for error messages.
-struct Ctx<'a> {
-    file: &'a str,
+pub(super) struct Ctx<'a> {
+    pub file: &'a str,
     /// `[settings]`, `source "payments"` or `source[2]`.
-    at: String,
+    pub at: String,
 }
 
 impl Ctx<'_> {
-    fn invalid(&self, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    pub(super) fn invalid(&self, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             file: self.file.to_owned(),
             at: self.at.clone(),
@@ -77,7 +89,7 @@ impl Ctx<'_> {
     }
 
     /// A `${VAR}` problem in `key` as the right error.
-    fn expand_error(&self, key: &str, e: ExpandError) -> ConfigError {
+    pub(super) fn expand_error(&self, key: &str, e: ExpandError) -> ConfigError {
         match e {
             ExpandError::Unset(var) => ConfigError::UnsetVar {
                 file: self.file.to_owned(),
@@ -119,6 +131,7 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
         }
         sources.push(source(raw_source, &ctx, env, &mut secrets)?);
     }
+    webhook::check_routes(&sources)?;
     let mut seen = std::collections::HashSet::new();
     secrets.retain(|s| seen.insert(s.clone()));
     Ok(Config {
@@ -178,7 +191,23 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
         Some(text) => choice(ctx, "kind", text, &Kind::ALL.map(|k| (k.name(), k)))?,
     };
     check_kind_keys(&raw, kind, ctx)?;
+    match kind {
+        Kind::Sse | Kind::Poll => client_source(raw, name, kind, ctx, env, secrets),
+        // A webhook source is a server: no `url`, no `headers`.
+        Kind::Webhook => webhook::source(&raw, name, ctx, env, secrets),
+    }
+}
 
+/// A source that makes requests (SSE, polling): `url`, `headers`, pointers
+/// and the kind's options.
+fn client_source(
+    raw: RawSource,
+    name: String,
+    kind: Kind,
+    ctx: &Ctx,
+    env: Env,
+    secrets: &mut Vec<String>,
+) -> Result<SourceSpec, ConfigError> {
     let template = raw.url.as_deref().ok_or_else(|| ConfigError::Missing {
         file: ctx.file.to_owned(),
         at: ctx.at.clone(),
@@ -194,9 +223,10 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
         id_pointer: pointer(ctx, "id_pointer", raw.id_pointer.as_deref())?,
         time_pointer: pointer(ctx, "time_pointer", raw.time_pointer.as_deref())?,
     };
-    let kind = match kind {
-        Kind::Sse => SourceKind::Sse(sse(&raw, ctx)?),
-        Kind::Poll => SourceKind::Poll(poll(&raw, ctx, &mut pointers)?),
+    let kind = if kind == Kind::Poll {
+        SourceKind::Poll(poll(&raw, ctx, &mut pointers)?)
+    } else {
+        SourceKind::Sse(sse(&raw, ctx)?)
     };
     Ok(SourceSpec {
         name,
@@ -370,12 +400,12 @@ fn poll(raw: &RawSource, ctx: &Ctx, pointers: &mut Pointers) -> Result<PollOptio
 }
 
 /// A humantime duration, or an error naming the key.
-fn duration(ctx: &Ctx, key: &str, text: &str) -> Result<Duration, ConfigError> {
+pub(super) fn duration(ctx: &Ctx, key: &str, text: &str) -> Result<Duration, ConfigError> {
     parse_duration(text).map_err(|m| ctx.invalid(key, m))
 }
 
 /// A JSON pointer: `""` or starting with `/`.
-fn pointer(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<Option<String>, ConfigError> {
+pub(super) fn pointer(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<Option<String>, ConfigError> {
     match value {
         Some(p) if !p.is_empty() && !p.starts_with('/') => Err(ctx.invalid(
             key,
@@ -389,7 +419,12 @@ fn pointer(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<Option<String>, 
 }
 
 /// One of a fixed set of strings.
-fn choice<T: Copy>(ctx: &Ctx, key: &str, text: &str, options: &[(&str, T)]) -> Result<T, ConfigError> {
+pub(super) fn choice<T: Copy>(
+    ctx: &Ctx,
+    key: &str,
+    text: &str,
+    options: &[(&str, T)],
+) -> Result<T, ConfigError> {
     match options.iter().find(|(name, _)| *name == text) {
         Some((_, value)) => Ok(*value),
         None => {
