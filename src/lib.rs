@@ -34,7 +34,8 @@
 //!   network-supplied string inert before it reaches a terminal.
 //! - [`tui`]: the monitor's loop (input, batched source messages, frame
 //!   tick); [`app`]: its state and key handling, no I/O; [`ui`]: pure
-//!   drawing, one file per pane. [`demo`]: loopback servers for `evtop demo`.
+//!   drawing, one file per pane. [`demo`]: loopback servers (and a webhook
+//!   sender) for `evtop demo`.
 //!
 //! Back-pressure is explicit: the channel is bounded, so a consumer that
 //! falls behind slows the sources (and TCP slows the servers) instead of
