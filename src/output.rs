@@ -214,4 +214,41 @@ mod webhook_tests {
                 "headers": {"stripe-signature": "***"}, "forward": {"status": 200, "ms": 12}, "attempt": 2})
         );
     }
+
+    #[test]
+    fn text_lines_carry_the_webhook_mark_after_the_id() {
+        let mut meta = WebhookMeta {
+            verified: Some(false),
+            reason: Some("bad signature".into()),
+            headers: Default::default(),
+            forward: None,
+            attempt: 2,
+        };
+        let line = |meta: &WebhookMeta| {
+            let ev = EventRef {
+                source: "hooks",
+                id: Some("evt_1"),
+                ty: "invoice.paid",
+                time: None,
+                received: 0,
+                data: "{}",
+                json: true,
+                webhook: Some(meta),
+            };
+            let mut out = Vec::new();
+            text(&ev, false, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(line(&meta), "00:00:00.000 hooks invoice.paid evt_1 ✗↻2 {}\n");
+        meta.verified = None;
+        meta.attempt = 1;
+        meta.forward = Some(Forward { status: 502, ms: 3 });
+        assert_eq!(line(&meta), "00:00:00.000 hooks invoice.paid evt_1 →502 {}\n");
+        meta.forward = Some(Forward { status: 200, ms: 3 });
+        assert_eq!(
+            line(&meta),
+            "00:00:00.000 hooks invoice.paid evt_1 {}\n",
+            "nothing to mark"
+        );
+    }
 }
