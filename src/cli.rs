@@ -11,16 +11,17 @@ use crate::output::Format;
 /// evtop — watch the events of API platforms live in a terminal.
 ///
 /// Connects to Server-Sent Events streams (including Streamdata JSON-Patch
-/// streams) and polls HTTP endpoints (event lists like Stripe's and
-/// GitHub's, or any JSON resource as a stream of patches), keeps the state
-/// they describe, and shows or prints their events, filtered by type,
-/// source and fields.
+/// streams), polls HTTP endpoints (event lists like Stripe's and GitHub's,
+/// or any JSON resource as a stream of patches) and receives webhook
+/// deliveries (verifying Stripe, GitHub and Standard Webhooks signatures),
+/// keeps the state they describe, and shows or prints their events,
+/// filtered by type, source and fields.
 #[derive(Debug, Parser)]
 #[command(
     name = "evtop",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
+    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -88,7 +89,13 @@ pub struct CommonArgs {
     /// at least 100ms]. A server's X-Poll-Interval or Retry-After can lengthen it.
     #[arg(long, value_name = "DUR", value_parser = parse_duration, requires = "polls")]
     pub interval: Option<Duration>,
-    /// Header for every source given on the command line: 'Name: value'.
+    /// Webhook receiver: answers POSTs to PATH (default /) on PORT, on
+    /// 127.0.0.1 unless HOST is given; signatures are not checked (use a
+    /// config file's `verify` for that). Named `webhook` unless NAME= is
+    /// given. Repeatable.
+    #[arg(long = "listen", value_name = "[NAME=][HOST:]PORT[/PATH]")]
+    pub listens: Vec<String>,
+    /// Header for every SSE and polling source given on the command line: 'Name: value'.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
     /// Config file (sources from it and from the command line are merged).

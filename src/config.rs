@@ -15,7 +15,8 @@
 //!    the file, the source and the key.
 //!
 //! Command-line sources and their merge with the file's are in
-//! `config/cli.rs`.
+//! `config/cli.rs`; webhook sources (options, presets, `--listen`) in
+//! `config/webhook.rs`.
 //!
 //! Nothing here reads the process environment itself (only the
 //! `directories` crate does, for [`lookup`]'s last, platform location):
@@ -23,14 +24,17 @@
 //! (`&dyn Fn(&str) -> Option<String>`), so tests pass closures and `main`
 //! passes `|k| std::env::var(k).ok()`.
 //!
-//! Values that came from `${VAR}` are secrets: they are collected in
+//! Values that came from `${VAR}`, and every webhook `secret`, are secrets:
+//! they are collected in
 //! [`Config::secrets`] (for [`mask_secrets`] over anything printed) and shown
 //! as `***` in [`SourceSpec::url_display`] and [`HeaderSpec::display`].
 
 mod cli;
 mod expand;
+mod file;
 mod raw;
 mod validate;
+mod webhook;
 
 #[cfg(test)]
 mod tests;
@@ -42,6 +46,10 @@ use std::time::Duration;
 
 pub use cli::{cli_poll_source, cli_sse_source, merge};
 pub use expand::mask_secrets;
+pub use webhook::{
+    DEFAULT_TOLERANCE, SecretKey, Verify, WebhookOptions, check_routes, cli_webhook_source, listen_url,
+    parse_listen, standard_key,
+};
 
 /// Default for `[settings] buffer`: events kept in memory, all sources together.
 pub const DEFAULT_BUFFER: usize = 100_000;
@@ -155,6 +163,8 @@ pub enum SourceKind {
         /// The recording has state snapshots for it (`data` events).
         patched: bool,
     },
+    /// An HTTP server that receives webhook deliveries (`kind = "webhook"`).
+    Webhook(WebhookOptions),
 }
 
 /// Options of a recording being replayed.
@@ -378,6 +388,18 @@ pub enum ConfigError {
         /// The first source, e.g. `the config source for https://a/stream`.
         first: String,
         /// The second source.
+        second: String,
+    },
+    /// Two webhook sources listen on the same address and path.
+    #[error(
+        "sources {first:?} and {second:?} both receive webhooks at {route}; give one another `path` or `listen`"
+    )]
+    RouteCollision {
+        /// `http://127.0.0.1:8787/hooks`.
+        route: String,
+        /// The first source's name.
+        first: String,
+        /// The second source's name.
         second: String,
     },
     /// More sources than source ids.

@@ -7,7 +7,12 @@
 //! - `quotes`: a Streamdata-style quote board — a `data` snapshot, then
 //!   `patch` events moving prices (patch mode, state view `v`);
 //! - `stripe-api`: a Stripe-style `GET /v1/events` list (`ending_before`,
-//!   `limit`, `has_more`) polled with the `stripe` preset's settings.
+//!   `limit`, `has_more`) polled with the `stripe` preset's settings;
+//! - `stripe-hooks`: evtop's own webhook receiver, fed signed Stripe-style
+//!   deliveries by a built-in sender (some with a bad signature, some
+//!   retried), verified with the `stripe` scheme ([`webhooks`]).
+
+mod webhooks;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -110,6 +115,7 @@ pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
         sse("stripe", "/stripe/events", false, stripe_pointers),
         sse("quotes", "/quotes", true, Pointers::default()),
         api,
+        webhooks::start()?,
     ])
 }
 

@@ -50,7 +50,9 @@ impl Engine {
         let cancel = CancellationToken::new();
         let secrets: Arc<[String]> = secrets.into();
         let mut resync = Vec::with_capacity(sources.len());
-        let mut tasks = Vec::with_capacity(sources.len());
+        // Webhook sources on one address share a server: the launcher
+        // groups them; every other source gets its task at once.
+        let mut launcher = source::Launcher::default();
         for (i, spec) in sources.iter().enumerate() {
             let notify = Arc::new(Notify::new());
             let ctx = SourceCtx {
@@ -62,9 +64,10 @@ impl Engine {
                 client: client.clone(),
                 secrets: secrets.clone(),
             };
-            tasks.push(source::spawn(Arc::new(spec.clone()), ctx));
+            launcher.add(Arc::new(spec.clone()), ctx);
             resync.push(notify);
         }
+        let tasks = launcher.finish();
         Ok(Engine {
             rx,
             resync,

@@ -54,6 +54,35 @@ pub struct WebhookMeta {
     pub attempt: u32,
 }
 
+impl WebhookMeta {
+    /// A short mark for a feed row or a text line: `✓` verified, `✗` failed
+    /// verification, `↻N` the N-th delivery of an id, `→502` the app behind
+    /// `forward_to` answered with an error (or could not be reached);
+    /// empty for a first, unverified, unforwarded delivery. Made only of
+    /// these symbols and numbers, so it is inert.
+    pub fn mark(&self) -> String {
+        let mut out = String::new();
+        match self.verified {
+            Some(true) => out.push('✓'),
+            Some(false) => out.push('✗'),
+            None => {}
+        }
+        if self.attempt > 1 {
+            out.push_str(&format!("↻{}", self.attempt));
+        }
+        if let Some(f) = self.forward.filter(|f| f.status >= 400) {
+            out.push_str(&format!("→{}", f.status));
+        }
+        out
+    }
+
+    /// Whether the mark reports a problem (failed verification, or the app
+    /// answered with an error).
+    pub fn is_problem(&self) -> bool {
+        self.verified == Some(false) || self.forward.is_some_and(|f| f.status >= 400)
+    }
+}
+
 /// The forwarded delivery's outcome: the app's status (502 when it could
 /// not be reached) and the round trip in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

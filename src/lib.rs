@@ -6,10 +6,11 @@
 //!   config.rs / cli.rs ──▶ Vec<SourceSpec>
 //!                               │ engine.rs: one task per source
 //!                               ▼
-//!   source/sse.rs ─┐                                 ┌─▶ tail.rs: filter.rs ─▶ output.rs ─▶ stdout
-//!   source/poll.rs ┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
-//!                  │      (batches of Event)         └─▶ tui.rs: app.rs (state, keys) ─▶ ui.rs + ui/ (draw)
-//!                  └──◀── resync (Notify) ◀── a Streamdata patch failed
+//!   source/sse.rs ─────┐                                 ┌─▶ tail.rs: filter.rs ─▶ output.rs ─▶ stdout
+//!   source/poll.rs ────┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
+//!   source/webhook.rs ─┤      (batches of Event)         └─▶ tui.rs: app.rs (state, keys) ─▶ ui.rs + ui/ (draw)
+//!     (HTTP server;    └──◀── resync (Notify) ◀── a Streamdata patch failed
+//!      answers first)
 //! ```
 //!
 //! - [`event`]: the one record every source produces ([`event::Event`]).
@@ -18,7 +19,11 @@
 //! - [`source`]: source tasks, their status, backoff and error texts;
 //!   [`source::sse`] with its incremental, size-bounded WHATWG parser;
 //!   [`source::poll`]: polled event lists (cursor paging, dedupe by id,
-//!   ETag) and diff mode (any JSON resource as `data` + `patch` events).
+//!   ETag) and diff mode (any JSON resource as `data` + `patch` events);
+//!   [`source::webhook`]: a server per `listen` address that receives
+//!   deliveries, verifies their signatures, answers at once (or passes them
+//!   on to an app with `forward_to`) and numbers redeliveries — each event
+//!   carries a [`event::WebhookMeta`].
 //! - [`store`]: the single owner of buffered events (a compact ring),
 //!   per-source state documents and counters, per-type rates. Pure: no I/O,
 //!   no clock; the caller passes `now`.
@@ -29,11 +34,15 @@
 //!   network-supplied string inert before it reaches a terminal.
 //! - [`tui`]: the monitor's loop (input, batched source messages, frame
 //!   tick); [`app`]: its state and key handling, no I/O; [`ui`]: pure
-//!   drawing, one file per pane. [`demo`]: loopback servers for `evtop demo`.
+//!   drawing, one file per pane. [`demo`]: loopback servers (and a webhook
+//!   sender) for `evtop demo`.
 //!
 //! Back-pressure is explicit: the channel is bounded, so a consumer that
 //! falls behind slows the sources (and TCP slows the servers) instead of
 //! growing memory; the ring buffer drops its oldest events and counts them.
+//! A webhook sender is the one peer that must not be slowed: its delivery
+//! is answered first, then queued without waiting, and counted as dropped
+//! if the consumer has fallen that far behind.
 
 pub mod app;
 pub mod cli;

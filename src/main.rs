@@ -142,6 +142,9 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
                 .map_err(|e| Fatal::Usage(e.to_string()))?,
         );
     }
+    for listen in &common.listens {
+        cli_sources.push(config::cli_webhook_source(listen).map_err(|e| Fatal::Usage(e.to_string()))?);
+    }
     // Sensitive `-H` values (Authorization, tokens, keys) are masked like
     // ${VAR} values wherever evtop writes.
     for h in cli_sources
@@ -156,7 +159,7 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
     config.sources = merge(file_sources, cli_sources)?;
     if config.sources.is_empty() && !allow_no_sources {
         return Err(Fatal::Usage(
-            "no sources: give a URL, a config file (--config), or try `evtop demo`; see `evtop --help`"
+            "no sources: give a URL, --poll URL, --listen PORT, a config file (--config), or try `evtop demo`; see `evtop --help`"
                 .into(),
         ));
     }

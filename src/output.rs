@@ -72,7 +72,8 @@ fn json_str(s: &str, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// Append a readable line for `ev`: `HH:MM:SS.mmm source type id data`,
+/// Append a readable line for `ev`: `HH:MM:SS.mmm source type id [mark] data`
+/// (the mark of a webhook delivery: `✓`, `✗`, `↻2`, `→502`),
 /// times in UTC, everything made inert, data cut at [`TEXT_SUMMARY_CHARS`].
 pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
     let time = chrono::DateTime::from_timestamp_millis(ev.received)
@@ -91,6 +92,9 @@ pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
     );
     if let Some(id) = ev.id {
         let _ = write!(out, " {dim}{}{reset}", inert(id));
+    }
+    if let Some(mark) = ev.webhook.map(|w| w.mark()).filter(|m| !m.is_empty()) {
+        let _ = write!(out, " {mark}");
     }
     out.push(b' ');
     let data = ev.data.trim();
@@ -208,6 +212,43 @@ mod webhook_tests {
             v["webhook"],
             serde_json::json!({"verified": false, "reason": "bad signature",
                 "headers": {"stripe-signature": "***"}, "forward": {"status": 200, "ms": 12}, "attempt": 2})
+        );
+    }
+
+    #[test]
+    fn text_lines_carry_the_webhook_mark_after_the_id() {
+        let mut meta = WebhookMeta {
+            verified: Some(false),
+            reason: Some("bad signature".into()),
+            headers: Default::default(),
+            forward: None,
+            attempt: 2,
+        };
+        let line = |meta: &WebhookMeta| {
+            let ev = EventRef {
+                source: "hooks",
+                id: Some("evt_1"),
+                ty: "invoice.paid",
+                time: None,
+                received: 0,
+                data: "{}",
+                json: true,
+                webhook: Some(meta),
+            };
+            let mut out = Vec::new();
+            text(&ev, false, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(line(&meta), "00:00:00.000 hooks invoice.paid evt_1 ✗↻2 {}\n");
+        meta.verified = None;
+        meta.attempt = 1;
+        meta.forward = Some(Forward { status: 502, ms: 3 });
+        assert_eq!(line(&meta), "00:00:00.000 hooks invoice.paid evt_1 →502 {}\n");
+        meta.forward = Some(Forward { status: 200, ms: 3 });
+        assert_eq!(
+            line(&meta),
+            "00:00:00.000 hooks invoice.paid evt_1 {}\n",
+            "nothing to mark"
         );
     }
 }

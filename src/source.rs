@@ -6,7 +6,9 @@
 //! one bounded channel. That is the whole contract: the store, the filters,
 //! `tail` and the TUI only ever see `SourceMsg`s, so a new kind of source
 //! (webhooks, recordings, a broker) is one new module and one arm in
-//! [`spawn`].
+//! [`spawn`]. The one exception is small: webhook sources that listen on
+//! the same address share a server, so [`Launcher`] (which the engine
+//! uses) holds them back and starts one server per address.
 //!
 //! This module also holds what the kinds share: the status a source reports,
 //! the request headers, the jittered exponential backoff, `Retry-After`
@@ -15,6 +17,7 @@
 pub mod file;
 pub mod poll;
 pub mod sse;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,6 +89,9 @@ pub enum DropKind {
     Oversize,
     /// Could not be decoded (not JSON where JSON is required, a bad patch).
     Unparsable,
+    /// Received and answered, but the consumer had fallen too far behind
+    /// to take it (a webhook delivery cannot be made to wait).
+    Overflow,
 }
 
 /// What every source task is given.
@@ -146,7 +152,8 @@ impl SourceCtx {
     }
 }
 
-/// Start the task for one source.
+/// Start the task for one source. A webhook source gets a server of its
+/// own; use [`Launcher`] so that webhook sources on one address share one.
 pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
     match &spec.kind {
         SourceKind::Sse(opts) => {
@@ -163,9 +170,36 @@ pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
         }
         // Fed by the file source before it; only says so.
         SourceKind::FileRoute { .. } => tokio::spawn(async move {
-            ctx.status(Status::Live(format!("replayed from {}", spec.url_display)))
+            ctx.status(Status::Live(format!("from {}", spec.url_display)))
                 .await;
         }),
+        SourceKind::Webhook(opts) => tokio::spawn(webhook::run(opts.listen, vec![(spec, ctx)])),
+    }
+}
+
+/// Starts the tasks of many sources: one per source, except that webhook
+/// sources sharing a `listen` address share one server, started by
+/// [`Launcher::finish`] once every source has been added.
+#[derive(Default)]
+pub struct Launcher {
+    tasks: Vec<JoinHandle<()>>,
+    webhooks: webhook::Listeners,
+}
+
+impl Launcher {
+    /// Start `spec`'s task now, or hold a webhook source for its server.
+    pub fn add(&mut self, spec: Arc<SourceSpec>, ctx: SourceCtx) {
+        match &spec.kind {
+            SourceKind::Webhook(_) => self.webhooks.add(spec, ctx),
+            _ => self.tasks.push(spawn(spec, ctx)),
+        }
+    }
+
+    /// Start the webhook servers; every task started.
+    pub fn finish(self) -> Vec<JoinHandle<()>> {
+        let mut tasks = self.tasks;
+        tasks.extend(self.webhooks.spawn());
+        tasks
     }
 }
 

@@ -7,9 +7,12 @@
 //!   demand, by the filter or the detail pane) — about 50 bytes per event on
 //!   top of its text.
 //! - Per source: connection status, counters (events, oversize, unparsable,
-//!   evicted, reconnects), the resume cursor, and for Streamdata / diff
-//!   sources the state document with its recently changed paths.
-//! - Per type: count and per-second rate history for the sparklines.
+//!   evicted, reconnects; for webhook sources failed verifications and
+//!   redeliveries), the resume cursor, and for Streamdata / diff sources the
+//!   state document with its recently changed paths.
+//! - Per type: count and per-second rate history for the sparklines. A
+//!   webhook redelivery (`attempt` > 1) is buffered and shown, but not
+//!   counted again in the type counts and rates: it is the same event.
 //!
 //! The store does no I/O and reads no clock: the caller passes `now`, so the
 //! same code serves `tail`, the TUI, replays and tests with a fixed clock.
@@ -117,6 +120,16 @@ pub struct SourceState {
     pub events: u64,
     pub oversize: u64,
     pub unparsable: u64,
+    /// Received and answered but never taken in, because the consumer had
+    /// fallen behind (webhook deliveries).
+    pub overflow: u64,
+    /// Whether this is a webhook source (the sources view shows the two
+    /// counters below for it).
+    pub webhook: bool,
+    /// Webhook deliveries that failed verification.
+    pub failed_verifications: u64,
+    /// Webhook deliveries of an id already seen.
+    pub redeliveries: u64,
     /// Events of this source pushed out of the full ring buffer.
     pub evicted: u64,
     /// Times the source went from connected to retrying.
@@ -174,6 +187,10 @@ impl Store {
                 events: 0,
                 oversize: 0,
                 unparsable: 0,
+                overflow: 0,
+                webhook: matches!(s.kind, SourceKind::Webhook(_)),
+                failed_verifications: 0,
+                redeliveries: 0,
                 evicted: 0,
                 reconnects: 0,
                 errors: 0,
@@ -253,6 +270,7 @@ impl Store {
                     match kind {
                         DropKind::Oversize => s.oversize += 1,
                         DropKind::Unparsable => s.unparsable += 1,
+                        DropKind::Overflow => s.overflow += 1,
                     }
                     s.last_error = Some(detail);
                 }
@@ -276,10 +294,22 @@ impl Store {
         if source.mode == StateMode::Patched {
             resync = apply_state(source, &ev, now);
         }
-        let stats = &mut self.types[ty as usize];
-        stats.count += 1;
-        stats.rate.add(now, 1);
-        self.total.add(now, 1);
+        let mut redelivery = false;
+        if let Some(w) = &ev.webhook {
+            if w.verified == Some(false) {
+                source.failed_verifications += 1;
+            }
+            if w.attempt > 1 {
+                source.redeliveries += 1;
+                redelivery = true;
+            }
+        }
+        if !redelivery {
+            let stats = &mut self.types[ty as usize];
+            stats.count += 1;
+            stats.rate.add(now, 1);
+            self.total.add(now, 1);
+        }
         if self.capacity == 0 {
             self.first_seq += 1;
             return resync;
@@ -375,9 +405,13 @@ impl Store {
         self.evicted
     }
 
-    /// Events dropped before they became events (oversize, unparsable).
+    /// Events dropped before they became events (oversize, unparsable,
+    /// overflow).
     pub fn dropped(&self) -> u64 {
-        self.sources.iter().map(|s| s.oversize + s.unparsable).sum()
+        self.sources
+            .iter()
+            .map(|s| s.oversize + s.unparsable + s.overflow)
+            .sum()
     }
 
     /// `{source name: state document or null}`, what `--state-out` writes.

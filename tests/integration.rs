@@ -26,3 +26,11 @@ mod tail_binary;
 mod tui_loop;
 #[path = "integration/tui_tmux.rs"]
 mod tui_tmux;
+#[path = "integration/webhook_binary.rs"]
+mod webhook_binary;
+#[path = "integration/webhook_forward.rs"]
+mod webhook_forward;
+#[path = "integration/webhook_limits.rs"]
+mod webhook_limits;
+#[path = "integration/webhook_replies.rs"]
+mod webhook_replies;

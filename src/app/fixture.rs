@@ -99,3 +99,76 @@ pub fn app() -> App {
     app.now = T0;
     app
 }
+
+/// One webhook source (Stripe-verified) with four deliveries: verified,
+/// failed verification, a redelivery of the first, and one whose app
+/// behind `forward_to` could not be reached.
+pub fn webhook_app() -> App {
+    use crate::config::{SecretKey, Verify, WebhookOptions};
+    use crate::event::{Forward, WebhookMeta};
+    let spec = SourceSpec {
+        name: "stripe-hooks".into(),
+        url: "http://127.0.0.1:8787/webhooks/stripe".into(),
+        url_display: "http://127.0.0.1:8787/webhooks/stripe → http://127.0.0.1:3000/hooks".into(),
+        headers: vec![],
+        pointers: Pointers::default(),
+        kind: SourceKind::Webhook(WebhookOptions {
+            listen: "127.0.0.1:8787".parse().unwrap(),
+            path: "/webhooks/stripe".into(),
+            verify: Verify::Stripe,
+            key: SecretKey(b"whsec_x".to_vec()),
+            tolerance: crate::config::DEFAULT_TOLERANCE,
+            forward_to: Some("http://127.0.0.1:3000/hooks".into()),
+            type_header: None,
+            id_header: None,
+        }),
+        named_after_host: false,
+    };
+    let store = Store::new(1000, std::slice::from_ref(&spec), T0);
+    let mut app = App::new(store, Filter::default(), true, T0);
+    let meta = |verified: bool, reason: Option<&str>, attempt: u32, status: u16| WebhookMeta {
+        verified: Some(verified),
+        reason: reason.map(str::to_owned),
+        headers: [
+            ("content-type", "application/json"),
+            ("stripe-signature", "***"),
+            ("user-agent", "Stripe/1.0"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+        forward: verified.then_some(Forward { status, ms: 12 }),
+        attempt,
+    };
+    let deliveries = [
+        ("evt_1", meta(true, None, 1, 200)),
+        ("evt_2", meta(false, Some("bad signature"), 1, 0)),
+        ("evt_1", meta(true, None, 2, 200)),
+        ("evt_3", meta(true, None, 1, 502)),
+    ];
+    let events = deliveries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, m))| {
+            let data = format!(
+                r#"{{"id":"{id}","type":"invoice.paid","data":{{"object":{{"amount":{}}}}}}}"#,
+                100 * (i + 1)
+            );
+            let mut ev = event(0, "invoice.paid", Some(id), &data, T0 - 4000 + i as i64 * 1000);
+            ev.webhook = Some(Box::new(m));
+            ev
+        })
+        .collect();
+    app.ingest([
+        SourceMsg::Status {
+            source: 0,
+            status: Status::Live("listening on http://127.0.0.1:8787/webhooks/stripe".into()),
+        },
+        SourceMsg::Events {
+            source: 0,
+            events,
+            cursor: None,
+        },
+    ]);
+    app
+}

@@ -110,7 +110,9 @@ fn parse_header(text: &str, nth: usize) -> Result<HeaderSpec, ConfigError> {
 /// `host-2`, `host-3`, …; an explicitly named one (`name=URL`) that collides
 /// with any other source is an error naming both. Explicit names are
 /// reserved before host names are settled, so the order of arguments does
-/// not change who gets renamed. At most [`MAX_SOURCES`] sources in all.
+/// not change who gets renamed. At most [`MAX_SOURCES`] sources in all, and
+/// no two webhook sources on the same address and path
+/// ([`super::check_routes`]).
 pub fn merge(config: Vec<SourceSpec>, cli: Vec<SourceSpec>) -> Result<Vec<SourceSpec>, ConfigError> {
     let count = config.len() + cli.len();
     if count > MAX_SOURCES {
@@ -148,5 +150,7 @@ pub fn merge(config: Vec<SourceSpec>, cli: Vec<SourceSpec>) -> Result<Vec<Source
         }
         taken.insert(source.name.clone(), describe("command-line", source));
     }
-    Ok(config.into_iter().chain(cli).collect())
+    let all: Vec<SourceSpec> = config.into_iter().chain(cli).collect();
+    super::webhook::check_routes(&all)?;
+    Ok(all)
 }

@@ -38,6 +38,11 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
     "path",
     "follow",
     "speed",
+    "listen",
+    "verify",
+    "secret",
+    "tolerance",
+    "forward_to",
 ];
 
 /// The whole file.
@@ -82,16 +87,23 @@ pub(super) struct RawSource {
     pub cursor_param: Option<String>,
     pub has_more: Option<String>,
     pub limit: Option<u32>,
-    // file
+    // file and webhook (a file's path, or the URL path deliveries arrive on)
     pub path: Option<String>,
+    // file
     pub follow: Option<bool>,
     pub speed: Option<f64>,
+    // webhook (and `preset`)
+    pub listen: Option<String>,
+    pub verify: Option<String>,
+    pub secret: Option<String>,
+    pub tolerance: Option<String>,
+    pub forward_to: Option<String>,
 }
 
 impl RawSource {
     /// The keys that belong to one kind of source only, with whether each is
     /// present. A new kind's keys are added here and to `Kind::keys`.
-    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 13] {
+    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 18] {
         [
             ("patch", self.patch.is_some()),
             ("idle_timeout", self.idle_timeout.is_some()),
@@ -106,6 +118,11 @@ impl RawSource {
             ("path", self.path.is_some()),
             ("follow", self.follow.is_some()),
             ("speed", self.speed.is_some()),
+            ("listen", self.listen.is_some()),
+            ("verify", self.verify.is_some()),
+            ("secret", self.secret.is_some()),
+            ("tolerance", self.tolerance.is_some()),
+            ("forward_to", self.forward_to.is_some()),
         ]
     }
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod lookup;
 mod text;
+mod webhook;
 
 use std::path::Path;
 use std::time::Duration;
@@ -79,12 +80,28 @@ fn example_config_loads_with_its_variables_set() {
         ("PAYMENTS_TOKEN", "tok_pay"),
         ("STRIPE_API_KEY", "sk_test_1"),
         ("GITHUB_TOKEN", "ghp_2"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_3"),
+        ("GITHUB_WEBHOOK_SECRET", "gh_hook_4"),
     ]);
     let config = load(&example_path(), &env).expect("example loads");
     assert_eq!(config.settings, Settings::default());
     let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["payments", "stripe", "github", "order-42", "yesterday"]);
-    assert_eq!(config.secrets, ["tok_pay", "sk_test_1", "ghp_2"]);
+    assert_eq!(
+        names,
+        [
+            "payments",
+            "stripe",
+            "github",
+            "order-42",
+            "stripe-hooks",
+            "github-hooks",
+            "yesterday"
+        ]
+    );
+    assert_eq!(
+        config.secrets,
+        ["tok_pay", "sk_test_1", "ghp_2", "whsec_3", "gh_hook_4"]
+    );
     let payments = &config.sources[0];
     assert_eq!(payments.headers[0].value, "Bearer tok_pay");
     assert_eq!(sse_of(payments), &SseOptions::default());
@@ -140,9 +157,14 @@ fn key_lists_match_the_raw_schema() {
         ("cursor_param", "\"c\""),
         ("has_more", "\"/h\""),
         ("limit", "1"),
-        ("path", "\"p\""),
+        ("path", "\"/\""),
         ("follow", "true"),
         ("speed", "2.0"),
+        ("listen", "\"8787\""),
+        ("verify", "\"none\""),
+        ("secret", "\"s\""),
+        ("tolerance", "\"1m\""),
+        ("forward_to", "\"http://127.0.0.1:3000/\""),
     ];
     let keys: Vec<&str> = values.iter().map(|(k, _)| *k).collect();
     assert_eq!(keys, SOURCE_KEYS);
@@ -329,10 +351,16 @@ const KIND_KEY_VALUES: &[(&str, &str)] = &[
 #[test]
 fn poll_keys_are_rejected_on_sse_sources() {
     for (key, value) in &KIND_KEY_VALUES[2..] {
+        // `preset` is also a webhook key.
+        let kinds = if *key == "preset" {
+            "\"poll\" or \"webhook\""
+        } else {
+            "\"poll\""
+        };
         for kind in ["", "kind = \"sse\"\n"] {
             assert_eq!(
                 err(&source(&format!("{kind}{key} = {value}"))),
-                format!("config.toml: source \"s\": key `{key}` applies only to kind = \"poll\"")
+                format!("config.toml: source \"s\": key `{key}` applies only to kind = {kinds}")
             );
         }
     }
@@ -373,8 +401,8 @@ fn every_kind_key_is_accepted_by_its_own_kind() {
 #[test]
 fn unknown_kind_is_rejected() {
     assert_eq!(
-        err(&source("kind = \"pigeon\"")),
-        "config.toml: source \"s\": key `kind`: expected \"sse\", \"poll\" or \"file\", got \"pigeon\""
+        err(&source("kind = \"kafka\"")),
+        "config.toml: source \"s\": key `kind`: expected \"sse\", \"poll\", \"webhook\" or \"file\", got \"kafka\""
     );
 }
 

@@ -12,33 +12,36 @@ use std::time::Duration;
 
 use super::expand::{ExpandError, expand};
 use super::raw::{RawFile, RawSettings, RawSource, source_label};
+use super::webhook;
 use super::{
-    BUFFER_RANGE, Config, ConfigError, FPS_RANGE, FileOptions, HeaderSpec, LIMIT_RANGE,
-    MAX_EVENT_BYTES_RANGE, MAX_NAME_LEN, MAX_SOURCES, MIN_INTERVAL, Order, PollMode, PollOptions, Settings,
-    SourceKind, SourceSpec, Speed, SseOptions, is_sensitive_header, parse_duration,
+    BUFFER_RANGE, Config, ConfigError, FPS_RANGE, HeaderSpec, LIMIT_RANGE, MAX_EVENT_BYTES_RANGE,
+    MAX_NAME_LEN, MAX_SOURCES, MIN_INTERVAL, Order, PollMode, PollOptions, Settings, SourceKind, SourceSpec,
+    SseOptions, is_sensitive_header, parse_duration,
 };
 use crate::event::Pointers;
 
 /// The environment lookup every expanding function takes.
-type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The kinds of source a config can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Sse,
     Poll,
+    Webhook,
     File,
 }
 
 impl Kind {
     /// Every kind, in the order they are listed in messages.
-    const ALL: [Kind; 3] = [Kind::Sse, Kind::Poll, Kind::File];
+    const ALL: [Kind; 4] = [Kind::Sse, Kind::Poll, Kind::Webhook, Kind::File];
 
     /// The `kind = "…"` value.
     fn name(self) -> &'static str {
         match self {
             Kind::Sse => "sse",
             Kind::Poll => "poll",
+            Kind::Webhook => "webhook",
             Kind::File => "file",
         }
     }
@@ -57,20 +60,29 @@ impl Kind {
                 "has_more",
                 "limit",
             ],
+            Kind::Webhook => &[
+                "preset",
+                "listen",
+                "path",
+                "verify",
+                "secret",
+                "tolerance",
+                "forward_to",
+            ],
             Kind::File => &["path", "follow", "speed"],
         }
     }
 }
 
 /// Where in the file a value is, for error messages.
-struct Ctx<'a> {
-    file: &'a str,
+pub(super) struct Ctx<'a> {
+    pub file: &'a str,
     /// `[settings]`, `source "payments"` or `source[2]`.
-    at: String,
+    pub at: String,
 }
 
 impl Ctx<'_> {
-    fn invalid(&self, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    pub(super) fn invalid(&self, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             file: self.file.to_owned(),
             at: self.at.clone(),
@@ -80,7 +92,7 @@ impl Ctx<'_> {
     }
 
     /// A `${VAR}` problem in `key` as the right error.
-    fn expand_error(&self, key: &str, e: ExpandError) -> ConfigError {
+    pub(super) fn expand_error(&self, key: &str, e: ExpandError) -> ConfigError {
         match e {
             ExpandError::Unset(var) => ConfigError::UnsetVar {
                 file: self.file.to_owned(),
@@ -122,6 +134,7 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
         }
         sources.push(source(raw_source, &ctx, env, &mut secrets)?);
     }
+    webhook::check_routes(&sources)?;
     let mut seen = std::collections::HashSet::new();
     secrets.retain(|s| seen.insert(s.clone()));
     Ok(Config {
@@ -181,10 +194,25 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
         Some(text) => choice(ctx, "kind", text, &Kind::ALL.map(|k| (k.name(), k)))?,
     };
     check_kind_keys(&raw, kind, ctx)?;
-
-    if kind == Kind::File {
-        return file_source(&raw, name, ctx);
+    match kind {
+        Kind::Sse | Kind::Poll => client_source(raw, name, kind, ctx, env, secrets),
+        // A webhook source is a server: no `url`, no `headers`.
+        Kind::Webhook => webhook::source(&raw, name, ctx, env, secrets),
+        // A recording: no `url`, no `headers`.
+        Kind::File => super::file::source(&raw, name, ctx),
     }
+}
+
+/// A source that makes requests (SSE, polling): `url`, `headers`, pointers
+/// and the kind's options.
+fn client_source(
+    raw: RawSource,
+    name: String,
+    kind: Kind,
+    ctx: &Ctx,
+    env: Env,
+    secrets: &mut Vec<String>,
+) -> Result<SourceSpec, ConfigError> {
     let template = raw.url.as_deref().ok_or_else(|| ConfigError::Missing {
         file: ctx.file.to_owned(),
         at: ctx.at.clone(),
@@ -200,10 +228,10 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
         id_pointer: pointer(ctx, "id_pointer", raw.id_pointer.as_deref())?,
         time_pointer: pointer(ctx, "time_pointer", raw.time_pointer.as_deref())?,
     };
-    let kind = match kind {
-        Kind::Sse => SourceKind::Sse(sse(&raw, ctx)?),
-        Kind::Poll => SourceKind::Poll(poll(&raw, ctx, &mut pointers)?),
-        Kind::File => unreachable!("file sources return early"),
+    let kind = if kind == Kind::Poll {
+        SourceKind::Poll(poll(&raw, ctx, &mut pointers)?)
+    } else {
+        SourceKind::Sse(sse(&raw, ctx)?)
     };
     Ok(SourceSpec {
         name,
@@ -212,52 +240,6 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
         headers,
         pointers,
         kind,
-        named_after_host: false,
-    })
-}
-
-/// A recording replayed (`kind = "file"`): `path`, `follow`, `speed`; no
-/// `url` or `headers`. Every recorded event shows under this source's name.
-fn file_source(raw: &RawSource, name: String, ctx: &Ctx) -> Result<SourceSpec, ConfigError> {
-    for (key, present) in [("url", raw.url.is_some()), ("headers", raw.headers.is_some())] {
-        if present {
-            return Err(ctx.invalid(key, "does not apply to kind = \"file\" (it reads `path`)"));
-        }
-    }
-    let path = raw
-        .path
-        .as_deref()
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| ConfigError::Missing {
-            file: ctx.file.to_owned(),
-            at: ctx.at.clone(),
-            key: "path",
-        })?;
-    let speed = raw.speed.unwrap_or(1.0);
-    if !speed.is_finite() || speed < 0.0 {
-        return Err(ctx.invalid(
-            "speed",
-            format!("must be a number ≥ 0 (0 = as fast as possible), got {speed}"),
-        ));
-    }
-    let display = format!("file://{path}");
-    Ok(SourceSpec {
-        name,
-        url: display.clone(),
-        url_display: display,
-        headers: Vec::new(),
-        pointers: Pointers {
-            type_pointer: pointer(ctx, "type_pointer", raw.type_pointer.as_deref())?,
-            id_pointer: pointer(ctx, "id_pointer", raw.id_pointer.as_deref())?,
-            time_pointer: pointer(ctx, "time_pointer", raw.time_pointer.as_deref())?,
-        },
-        kind: SourceKind::File(FileOptions {
-            path: path.into(),
-            follow: raw.follow.unwrap_or(false),
-            speed: Speed(speed),
-            routes: Vec::new(),
-            patched: false,
-        }),
         named_after_host: false,
     })
 }
@@ -423,12 +405,12 @@ fn poll(raw: &RawSource, ctx: &Ctx, pointers: &mut Pointers) -> Result<PollOptio
 }
 
 /// A humantime duration, or an error naming the key.
-fn duration(ctx: &Ctx, key: &str, text: &str) -> Result<Duration, ConfigError> {
+pub(super) fn duration(ctx: &Ctx, key: &str, text: &str) -> Result<Duration, ConfigError> {
     parse_duration(text).map_err(|m| ctx.invalid(key, m))
 }
 
 /// A JSON pointer: `""` or starting with `/`.
-fn pointer(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<Option<String>, ConfigError> {
+pub(super) fn pointer(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<Option<String>, ConfigError> {
     match value {
         Some(p) if !p.is_empty() && !p.starts_with('/') => Err(ctx.invalid(
             key,
@@ -442,7 +424,12 @@ fn pointer(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<Option<String>, 
 }
 
 /// One of a fixed set of strings.
-fn choice<T: Copy>(ctx: &Ctx, key: &str, text: &str, options: &[(&str, T)]) -> Result<T, ConfigError> {
+pub(super) fn choice<T: Copy>(
+    ctx: &Ctx,
+    key: &str,
+    text: &str,
+    options: &[(&str, T)],
+) -> Result<T, ConfigError> {
     match options.iter().find(|(name, _)| *name == text) {
         Some((_, value)) => Ok(*value),
         None => {

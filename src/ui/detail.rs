@@ -1,5 +1,8 @@
-//! The selected event in full: source, id, type, event and receive times,
-//! then its data as pretty, coloured JSON (or the text), scrollable.
+//! The selected event in full: source, id, type, event and receive times;
+//! for a webhook delivery whether it verified (and why not), its attempt,
+//! what the app behind `forward_to` answered and the request headers
+//! (secret-bearing ones masked when received); then its data as pretty,
+//! coloured JSON (or the text), scrollable.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,8 +52,53 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             rfc3339(e.received, true),
             ratatui::style::Style::new(),
         ),
-        Line::raw(""),
     ];
+    if let Some(hook) = e.webhook {
+        let (verified, style) = match (hook.verified, &hook.reason) {
+            (Some(true), _) => ("yes ✓".to_owned(), theme.ok()),
+            (Some(false), reason) => (
+                format!("NO ✗ — {}", reason.as_deref().unwrap_or("failed")),
+                theme.error(),
+            ),
+            (None, _) => ("not checked (verify = \"none\")".to_owned(), theme.dim()),
+        };
+        lines.push(field("verified", verified, style));
+        let attempt = if hook.attempt > 1 {
+            (format!("{} ↻ redelivery", hook.attempt), theme.warn())
+        } else {
+            ("1".to_owned(), ratatui::style::Style::new())
+        };
+        lines.push(field("attempt", attempt.0, attempt.1));
+        if let Some(fwd) = hook.forward {
+            let style = if fwd.status >= 400 {
+                theme.error()
+            } else {
+                theme.ok()
+            };
+            let what = if fwd.status == 502 {
+                " (app unreachable or 502)"
+            } else {
+                ""
+            };
+            lines.push(field(
+                "forward",
+                format!("HTTP {}{what} in {} ms", fwd.status, fwd.ms),
+                style,
+            ));
+        }
+        lines.push(field("headers", String::new(), ratatui::style::Style::new()));
+        for (name, value) in &hook.headers {
+            let name = fit(name, w / 2, false);
+            let value_w = w.saturating_sub(name.chars().count() + 12);
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(10)),
+                Span::styled(name, theme.key()),
+                Span::styled(": ", theme.dim()),
+                Span::raw(fit(value, value_w, false)),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
     let parsed = if e.json {
         serde_json::from_str::<serde_json::Value>(e.data).ok()
     } else {

@@ -1,5 +1,7 @@
 //! The event feed: time, source, type, id, one-line summary; newest at the
-//! bottom while following. Only the visible rows are looked at.
+//! bottom while following. Only the visible rows are looked at. A webhook
+//! delivery's summary starts with its mark (`✓`, `✗`, `↻2`, `→502`; see
+//! [`crate::event::WebhookMeta::mark`]).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -101,6 +103,22 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             if id_w > 0 {
                 spans.push(Span::styled(fit(e.id.unwrap_or(""), id_w, true), theme.dim()));
                 spans.push(Span::raw(" "));
+            }
+            let mut summary_w = summary_w;
+            if let Some(w) = e.webhook {
+                let mark = w.mark();
+                if !mark.is_empty() && summary_w > mark.chars().count() + 1 {
+                    let style = if w.is_problem() {
+                        theme.error()
+                    } else if w.attempt > 1 {
+                        theme.warn()
+                    } else {
+                        theme.ok()
+                    };
+                    summary_w -= mark.chars().count() + 1;
+                    spans.push(Span::styled(fit(&mark, mark.chars().count(), false), style));
+                    spans.push(Span::raw(" "));
+                }
             }
             spans.push(Span::raw(fit(&summary(e), summary_w, true)));
             let line = Line::from(spans);

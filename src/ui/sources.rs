@@ -1,5 +1,6 @@
 //! `s`: each source's URL (secrets masked), state, last event age,
-//! reconnects, errors, drops and resume cursor.
+//! reconnects, errors, drops and resume cursor; for a webhook source, its
+//! failed verifications and redeliveries.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -50,6 +51,24 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                 s.oversize, s.unparsable, s.evicted
             ),
         ));
+        if s.webhook {
+            let mut text = format!(
+                "failed verification {}   redeliveries {}",
+                s.failed_verifications, s.redeliveries
+            );
+            if s.overflow > 0 {
+                text.push_str(&format!("   not shown (display behind) {}", s.overflow));
+            }
+            let style = if s.failed_verifications > 0 {
+                theme.error()
+            } else {
+                ratatui::style::Style::new()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<12}", "webhooks"), theme.dim()),
+                Span::styled(fit(&text, w.saturating_sub(14), false), style),
+            ]));
+        }
         if let Some(c) = &s.cursor {
             lines.push(row("cursor", c.clone()));
         }

@@ -118,3 +118,51 @@ fn no_color_draws_no_colour() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "coloured cell {cell:?}");
     }
 }
+
+#[test]
+fn webhook_marks_detail_and_sources_120x40() {
+    let mut app = fixture::webhook_app();
+    let main = screen(&app, 120, 40);
+    // One mark per row, before the summary.
+    for mark in [
+        "✓ amount=100",
+        "✗ amount=200",
+        "✓↻2 amount=300",
+        "✓→502 amount=400",
+    ] {
+        assert!(main.contains(mark), "{mark:?} not on screen:\n{main}");
+    }
+    insta::assert_snapshot!("webhook_main_120x40", main);
+    // The failed delivery's detail: the reason and the masked headers.
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Enter);
+    let detail = screen(&app, 120, 40);
+    for line in [
+        "verified NO ✗ — bad signature",
+        "attempt 1",
+        "stripe-signature: ***",
+        "user-agent: Stripe/1.0",
+    ] {
+        assert!(detail.contains(line), "{line:?} not in the detail:\n{detail}");
+    }
+    insta::assert_snapshot!("webhook_detail_120x40", detail);
+    // The redelivery's detail: its attempt and the app's answer.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    let detail = screen(&app, 120, 40);
+    assert!(detail.contains("attempt 2 ↻ redelivery"), "{detail}");
+    assert!(detail.contains("forward HTTP 200 in 12 ms"), "{detail}");
+    // The sources view counts failed verifications and redeliveries.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('s'));
+    let sources = screen(&app, 120, 40);
+    assert!(
+        sources.contains("webhooks    failed verification 1   redeliveries 1"),
+        "{sources}"
+    );
+    insta::assert_snapshot!("webhook_sources_120x40", sources);
+    // Types count the redelivered event once: 3 of 4 deliveries.
+    assert_eq!(app.store.types()[0].count, 3);
+}

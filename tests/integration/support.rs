@@ -191,3 +191,61 @@ pub fn evtop(dir: &Path) -> Command {
         .kill_on_drop(true);
     c
 }
+
+/// Start an engine on these (webhook) sources, listening on port 0, and
+/// wait until each reports the address it got; returns the engine and
+/// each source's URL (`http://127.0.0.1:PORT/path`) in source order.
+pub async fn live_webhooks(specs: &[SourceSpec], max_event_bytes: usize) -> (Engine, Vec<String>) {
+    let mut engine = engine(specs, max_event_bytes);
+    let mut urls: Vec<Option<String>> = vec![None; specs.len()];
+    while urls.iter().any(Option::is_none) {
+        match next_msg(&mut engine, 10).await {
+            SourceMsg::Status {
+                source,
+                status: evtop::source::Status::Live(detail),
+            } => {
+                let url = detail
+                    .strip_prefix("listening on ")
+                    .unwrap_or_else(|| panic!("unexpected live detail {detail:?}"));
+                urls[source as usize] = Some(url.to_owned());
+            }
+            SourceMsg::Status { .. } => {}
+            other => panic!("unexpected message before the servers are up: {other:?}"),
+        }
+    }
+    (engine, urls.into_iter().flatten().collect())
+}
+
+/// The events of `msgs`, in order.
+pub fn events_in(msgs: Vec<SourceMsg>) -> Vec<evtop::event::Event> {
+    msgs.into_iter()
+        .flat_map(|m| match m {
+            SourceMsg::Events { events, .. } => events,
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Receive until `n` events have arrived; returns them.
+pub async fn n_events(engine: &mut Engine, n: usize, secs: u64) -> Vec<evtop::event::Event> {
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while got.len() < n {
+        let msg = tokio::time::timeout_at(deadline, engine.rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of {n} events in {secs}s: {got:#?}", got.len()))
+            .expect("engine channel closed");
+        got.extend(events_in(vec![msg]));
+    }
+    got
+}
+
+/// A reqwest client for sending deliveries (no proxy, no redirects).
+pub fn sender() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}

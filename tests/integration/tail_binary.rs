@@ -307,7 +307,7 @@ async fn sensitive_cli_header_masked_even_when_a_server_echoes_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn demo_tail_serves_all_three_demo_sources() {
+async fn demo_tail_serves_all_four_demo_sources() {
     let dir = tempfile::tempdir().unwrap();
     let out = evtop(dir.path())
         .args(["demo", "--tail", "--format", "ndjson", "--duration", "4s"])
@@ -318,14 +318,20 @@ async fn demo_tail_serves_all_three_demo_sources() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let mut sources = std::collections::BTreeSet::new();
     let mut types = std::collections::BTreeSet::new();
+    let mut verified = std::collections::BTreeSet::new();
     for line in stdout.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         sources.insert(v["source"].as_str().unwrap().to_owned());
         types.insert(v["type"].as_str().unwrap().to_owned());
+        if v["source"] == "stripe-hooks" {
+            verified.insert(v["webhook"]["verified"].as_bool().expect("a verified flag"));
+            assert_eq!(v["webhook"]["headers"]["stripe-signature"], "***");
+        }
     }
+    assert!(verified.contains(&true), "signed deliveries verify");
     assert_eq!(
         sources.into_iter().collect::<Vec<_>>(),
-        ["quotes", "stripe", "stripe-api"]
+        ["quotes", "stripe", "stripe-api", "stripe-hooks"]
     );
     assert!(types.contains("data") && types.contains("patch"), "{types:?}");
     assert!(types.len() >= 6, "several Stripe-like types: {types:?}");

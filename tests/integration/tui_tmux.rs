@@ -289,3 +289,31 @@ fn hostile_events_cannot_drive_the_terminal() {
     t.keys(&["q"]);
     t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT=0"));
 }
+
+#[test]
+fn demo_webhook_deliveries_show_marks_and_masked_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux::start(
+        &command_with(dir.path(), "", "demo -f source:stripe-hooks"),
+        120,
+        40,
+    );
+    // The demo's sender signs most deliveries right, one in seven wrong.
+    let s = t.wait(20, "a verified delivery", |s| {
+        s.lines()
+            .any(|l| l.contains(" stripe-hooks ") && l.contains(" ✓ "))
+    });
+    assert!(!s.contains("Stripe-Signature: t="), "{s}");
+    t.wait(40, "a delivery that failed verification", |s| {
+        s.lines()
+            .any(|l| l.contains(" stripe-hooks ") && l.contains(" ✗ "))
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait(10, "the detail with masked headers", |s| {
+        s.contains("stripe-signature: ***") && s.contains("user-agent: Stripe/1.0")
+    });
+    assert!(s.contains("verified "), "{s}");
+    assert!(!s.contains("v1="), "no signature on screen: {s}");
+    t.keys(&["q"]);
+    t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT=0"));
+}
