@@ -248,7 +248,11 @@ fn keys_of_other_kinds_are_rejected_both_ways() {
                 "[[source]]\nname = \"s\"\nkind = \"{kind}\"\nurl = \"https://h.example/\"\n{key} = {value}\n"
             );
             // `path` is also the recording's path of a `kind = "file"` source.
-            let kinds = if key == "path" { "\"webhook\" or \"file\"" } else { "\"webhook\"" };
+            let kinds = if key == "path" {
+                "\"webhook\" or \"file\""
+            } else {
+                "\"webhook\""
+            };
             assert_eq!(
                 err(&text),
                 format!("config.toml: source \"s\": key `{key}` applies only to kind = {kinds}")
