@@ -38,6 +38,39 @@ pub enum Command {
     Demo(DemoArgs),
     /// Recorded events (NDJSON from `tail --format ndjson` or `e`) as sources, then the monitor.
     Replay(ReplayArgs),
+    /// Send the recorded webhook deliveries in FILE to URL again, oldest first.
+    Resend(ResendArgs),
+}
+
+/// `evtop resend`.
+#[derive(Debug, Clone, Args)]
+pub struct ResendArgs {
+    /// A recording (NDJSON) holding webhook deliveries.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Where to send them.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Only the deliveries matching this filter, e.g. 'type:charge.*'.
+    #[arg(short, long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Re-sign each delivery with a fresh timestamp (recordings keep signatures masked).
+    #[arg(long, value_enum, value_name = "SCHEME", requires = "secret")]
+    pub verify: Option<SignScheme>,
+    /// The signing secret for --verify (standard: whsec_ + base64).
+    #[arg(long, value_name = "SECRET", requires = "verify")]
+    pub secret: Option<String>,
+}
+
+/// `resend --verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignScheme {
+    /// Stripe-Signature: t=…,v1=…
+    Stripe,
+    /// X-Hub-Signature-256: sha256=…
+    Github,
+    /// Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature
+    Standard,
 }
 
 /// `evtop replay`.

@@ -54,6 +54,7 @@ pub mod filter;
 pub mod logging;
 pub mod output;
 pub mod recording;
+pub mod resend;
 pub mod sanitize;
 pub mod source;
 pub mod store;

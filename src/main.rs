@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use evtop::cli::{Cli, Command, CommonArgs, ReplayArgs, TailOutput};
+use evtop::cli::{Cli, Command, CommonArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput};
 use evtop::config::{self, Config, SourceSpec};
 use evtop::filter::Filter;
 use evtop::output::Format;
@@ -67,6 +67,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
             Ok(code)
         }
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Resend(args)) => resend(args),
         None => {
             let (config, filter) = prepare(&cli.common, false)?;
             if !std::io::stdout().is_terminal() {
@@ -78,6 +79,40 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
             Ok(runtime()?.block_on(evtop::tui::run(config, filter, color))?)
         }
     }
+}
+
+/// `evtop resend`: recorded deliveries sent again, one line each.
+fn resend(args: ResendArgs) -> Result<u8, Fatal> {
+    use evtop::config::Verify;
+    let filter =
+        Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    let (verify, key) = match (args.verify, args.secret.as_deref()) {
+        (Some(SignScheme::Stripe), Some(s)) => (Verify::Stripe, s.as_bytes().to_vec()),
+        (Some(SignScheme::Github), Some(s)) => (Verify::Github, s.as_bytes().to_vec()),
+        (Some(SignScheme::Standard), Some(s)) => (
+            Verify::Standard,
+            config::standard_key(s).map_err(|e| Fatal::Usage(format!("--secret: {e}")))?,
+        ),
+        _ => (Verify::None, Vec::new()),
+    };
+    match reqwest::Url::parse(&args.to) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+        _ => {
+            return Err(Fatal::Usage(format!(
+                "--to: expected an http or https URL, got {:?}",
+                args.to
+            )));
+        }
+    }
+    let opts = evtop::resend::ResendOptions {
+        file: args.file,
+        to: args.to,
+        filter,
+        verify,
+        key,
+    };
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    Ok(tail_runtime()?.block_on(evtop::resend::run(opts, &mut out, &mut err))?)
 }
 
 /// `evtop replay`: the recordings' sources, then the monitor or `tail`.

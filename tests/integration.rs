@@ -18,6 +18,8 @@ mod poll_binary;
 mod poll_source;
 #[path = "integration/replay.rs"]
 mod replay;
+#[path = "integration/resend.rs"]
+mod resend;
 #[path = "integration/sse_source.rs"]
 mod sse_source;
 #[path = "integration/tail_binary.rs"]
