@@ -3,7 +3,7 @@
 //! `received` and `--speed`, `--follow`.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::*;
 
@@ -68,28 +68,6 @@ async fn replay_round_trips_rebuilds_state_and_reports_bad_lines() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn replay_keeps_the_recorded_gaps_divided_by_speed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = write_recording(dir.path(), &recording());
-    // 600 ms between the first and last `received`; at --speed 1 the replay
-    // cannot be shorter than that, at --speed 0 it does not wait.
-    let started = Instant::now();
-    let out = evtop(dir.path())
-        .args(["replay", "--tail", "--speed", "1"])
-        .arg(&path)
-        .output()
-        .await
-        .unwrap();
-    assert!(out.status.success());
-    assert!(
-        started.elapsed() >= Duration::from_millis(600),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 4);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn follow_reads_lines_appended_later() {
     let dir = tempfile::tempdir().unwrap();
     let lines = recording();
@@ -119,11 +97,23 @@ async fn follow_reads_lines_appended_later() {
     assert_eq!(got[2]["type"], "patch");
 }
 
+/// A live session of every kind of demo source (SSE, Streamdata, polling,
+/// webhooks) replays to the same feed, type counts and final state.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_recording_made_by_tail_replays() {
+async fn a_recording_made_by_tail_replays_as_it_was_live() {
     let dir = tempfile::tempdir().unwrap();
+    let (live_state, replay_state) = (dir.path().join("live.json"), dir.path().join("replay.json"));
     let rec = evtop(dir.path())
-        .args(["demo", "--tail", "--format", "ndjson", "--duration", "2s"])
+        .args([
+            "demo",
+            "--tail",
+            "--format",
+            "ndjson",
+            "--duration",
+            "3s",
+            "--state-out",
+        ])
+        .arg(&live_state)
         .output()
         .await
         .unwrap();
@@ -131,13 +121,45 @@ async fn a_recording_made_by_tail_replays() {
     let path = dir.path().join("demo.ndjson");
     std::fs::write(&path, &rec.stdout).unwrap();
     let out = evtop(dir.path())
-        .args(["replay", "--tail", "--speed", "0", "--format", "ndjson"])
+        .args([
+            "replay",
+            "--tail",
+            "--speed",
+            "0",
+            "--format",
+            "ndjson",
+            "--state-out",
+        ])
+        .arg(&replay_state)
         .arg(&path)
         .output()
         .await
         .unwrap();
     assert!(out.status.success());
-    assert_eq!(out.stdout, rec.stdout, "byte for byte");
+    assert_eq!(
+        out.stdout, rec.stdout,
+        "the same feed, byte for byte (so the same type counts)"
+    );
+    let sources: std::collections::BTreeSet<String> = String::from_utf8(rec.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        sources.len() >= 4,
+        "SSE, Streamdata, polling and webhook sources recorded: {sources:?}"
+    );
+    let read = |p: &std::path::Path| {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (live, replayed) = (read(&live_state), read(&replay_state));
+    assert!(live["quotes"].is_object(), "{live}");
+    assert_eq!(replayed["quotes"], live["quotes"], "the same final state");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,4 +194,38 @@ async fn a_config_file_source_replays_under_its_own_name() {
     assert!(got.iter().all(|v| v["source"] == "yesterday"));
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(v, serde_json::json!({"yesterday": {"px": 2}}));
+}
+
+/// `--speed` scales the wall time of a replay: measured in paused tokio
+/// time (no sleeping), the last event arrives 600 ms / speed after the first.
+#[tokio::test(start_paused = true)]
+async fn speed_scales_the_replay_in_virtual_time() {
+    use evtop::config::{FileOptions, SourceKind, Speed};
+    use evtop::source::SourceMsg;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_recording(dir.path(), &recording());
+    for (speed, want_ms) in [(1.0, 600), (2.0, 300), (0.5, 1200), (0.0, 0)] {
+        let mut spec = sse_spec("payments", String::new(), false, None);
+        spec.kind = SourceKind::File(FileOptions {
+            path: path.clone(),
+            follow: false,
+            speed: Speed(speed),
+            routes: vec!["quotes".into()],
+            patched: false,
+        });
+        let mut eng = engine(&[spec], 1 << 20);
+        let (mut first, mut last, mut n) = (None, None, 0);
+        while let Some(msg) = eng.rx.recv().await {
+            if let SourceMsg::Events { events, .. } = msg {
+                let now = tokio::time::Instant::now();
+                first.get_or_insert(now);
+                last = Some(now);
+                n += events.len();
+            }
+        }
+        assert_eq!(n, 4);
+        let took = last.unwrap() - first.unwrap();
+        assert_eq!(took.as_millis(), want_ms, "speed {speed}");
+        eng.shutdown().await;
+    }
 }

@@ -136,3 +136,30 @@ async fn without_re_signing_a_verifying_receiver_refuses_and_resend_exits_1() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_500_from_the_target_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = recording(dir.path());
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let out = evtop(dir.path())
+        .args(["resend", "--to", &format!("http://{addr}/")])
+        .arg(&rec)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with("500 ") && l.ends_with(": boom")),
+        "{stdout}"
+    );
+}
