@@ -289,7 +289,9 @@ fn key(
 
 /// A `--listen [NAME=][HOST:]PORT[/PATH]`: a webhook source with
 /// `verify = "none"`, named `webhook` (renamed `webhook-2`, … when taken)
-/// unless `NAME=` is given.
+/// unless `NAME=` is given. Most platforms' payloads carry their type and id
+/// at `/type` and `/id` (Stripe, Standard Webhooks, most others), so those
+/// pointers are on; a body without them keeps the type `webhook`.
 pub fn cli_webhook_source(arg: &str) -> Result<SourceSpec, ConfigError> {
     let error = |m: String| ConfigError::CommandLine {
         message: format!("--listen {arg:?}: {m}; write [NAME=][HOST:]PORT[/PATH], e.g. hooks=8787/stripe"),
@@ -310,7 +312,11 @@ pub fn cli_webhook_source(arg: &str) -> Result<SourceSpec, ConfigError> {
         url_display: url.clone(),
         url,
         headers: Vec::new(),
-        pointers: Pointers::default(),
+        pointers: Pointers {
+            type_pointer: Some("/type".into()),
+            id_pointer: Some("/id".into()),
+            time_pointer: None,
+        },
         kind: SourceKind::Webhook(WebhookOptions {
             listen,
             path: path.to_owned(),

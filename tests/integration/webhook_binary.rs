@@ -64,7 +64,8 @@ async fn tail_listen_prints_the_delivery_with_its_webhook_object() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(v["source"], "hooks");
-    assert_eq!(v["type"], "webhook", "no pointers on the command line");
+    assert_eq!(v["type"], "order.paid", "--listen reads /type and /id");
+    assert_eq!(v["id"], "ord_1");
     assert_eq!(
         v["data"],
         serde_json::json!({"type": "order.paid", "id": "ord_1", "amount": 42})
