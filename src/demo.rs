@@ -26,7 +26,7 @@ use axum::{Json, Router};
 use futures_util::Stream;
 use serde_json::json;
 
-use crate::config::{Order, PollMode, PollOptions, SourceKind, SourceSpec, SseOptions};
+use crate::config::{SourceKind, SourceSpec, SseOptions};
 use crate::event::{Pointers, now_millis};
 
 /// Event types of the demo stream and their relative weights.
@@ -88,29 +88,14 @@ pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
         time_pointer: Some("/created".into()),
         ..Pointers::default()
     };
-    let api_url = format!("http://{addr}/v1/events");
-    let api = SourceSpec {
-        name: "stripe-api".to_owned(),
-        url: api_url.clone(),
-        url_display: api_url,
-        headers: Vec::new(),
-        // The `stripe` preset's settings (SPEC 2).
-        pointers: Pointers {
-            type_pointer: Some("/type".into()),
-            id_pointer: Some("/id".into()),
-            time_pointer: Some("/created".into()),
-        },
-        kind: SourceKind::Poll(PollOptions {
-            interval: Duration::from_secs(1),
-            mode: PollMode::Events,
-            items: Some("/data".into()),
-            order: Order::NewestFirst,
-            cursor_param: Some("ending_before".into()),
-            has_more: Some("/has_more".into()),
-            limit: Some(100),
-        }),
-        named_after_host: false,
-    };
+    // The polled list goes through the config's own `stripe` preset, exactly
+    // as a user's `preset = "stripe"` would.
+    let toml = format!(
+        "[[source]]\nname = \"stripe-api\"\nkind = \"poll\"\npreset = \"stripe\"\nurl = \"http://{addr}/v1/events\"\ninterval = \"1s\"\n"
+    );
+    let api = crate::config::parse_config(&toml, "demo", &|_| None)?
+        .sources
+        .remove(0);
     Ok(vec![
         sse("stripe", "/stripe/events", false, stripe_pointers),
         sse("quotes", "/quotes", true, Pointers::default()),
