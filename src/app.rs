@@ -86,8 +86,10 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
     pub history: Vec<String>,
-    /// Row of the type panel under the cursor (in the panel's sort order).
-    pub types_cursor: usize,
+    /// The type under the type panel's cursor. A type id, not a row: the
+    /// rows re-sort by rate every second, and the cursor stays on the type
+    /// the user moved to.
+    pub type_cursor: Option<u32>,
     pub detail_scroll: u16,
     pub overlay_scroll: u16,
     pub notice: Option<Notice>,
@@ -114,7 +116,7 @@ impl App {
             overlay: None,
             prompt: None,
             history: Vec::new(),
-            types_cursor: 0,
+            type_cursor: None,
             detail_scroll: 0,
             overlay_scroll: 0,
             notice: None,
@@ -171,6 +173,14 @@ impl App {
                 .then(types[a as usize].name.cmp(&types[b as usize].name))
         });
         ids
+    }
+
+    /// Row of the type panel's cursor in `sorted` (the first row when no
+    /// type was chosen yet).
+    pub fn type_cursor_row(&self, sorted: &[u32]) -> usize {
+        self.type_cursor
+            .and_then(|t| sorted.iter().position(|&s| s == t))
+            .unwrap_or(0)
     }
 
     fn notify(&mut self, text: impl Into<String>, error: bool) {

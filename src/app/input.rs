@@ -140,10 +140,8 @@ impl App {
             (Pane::Types, KeyCode::Char('k') | KeyCode::Up) => self.move_types(-1),
             (Pane::Types, KeyCode::PageDown) => self.move_types(page),
             (Pane::Types, KeyCode::PageUp) => self.move_types(-page),
-            (Pane::Types, KeyCode::Char('g') | KeyCode::Home) => self.types_cursor = 0,
-            (Pane::Types, KeyCode::Char('G') | KeyCode::End) => {
-                self.types_cursor = self.store.types().len().saturating_sub(1)
-            }
+            (Pane::Types, KeyCode::Char('g') | KeyCode::Home) => self.move_types(isize::MIN / 2),
+            (Pane::Types, KeyCode::Char('G') | KeyCode::End) => self.move_types(isize::MAX / 2),
             (Pane::Detail, KeyCode::Char('j') | KeyCode::Down) => {
                 self.detail_scroll = self.detail_scroll.saturating_add(1)
             }
@@ -211,14 +209,18 @@ impl App {
     }
 
     fn move_types(&mut self, delta: isize) {
-        let n = self.store.types().len();
-        if n > 0 {
-            self.types_cursor = (self.types_cursor as isize + delta).clamp(0, n as isize - 1) as usize;
+        let sorted = self.types_sorted();
+        if sorted.is_empty() {
+            return;
         }
+        let row = self.type_cursor_row(&sorted) as isize;
+        let next = row.saturating_add(delta).clamp(0, sorted.len() as isize - 1) as usize;
+        self.type_cursor = Some(sorted[next]);
     }
 
     fn cursor_type(&self) -> Option<u32> {
-        self.types_sorted().get(self.types_cursor).copied()
+        let sorted = self.types_sorted();
+        sorted.get(self.type_cursor_row(&sorted)).copied()
     }
 
     /// `space` in the type panel: show or hide the type under the cursor.

@@ -296,3 +296,29 @@ fn incremental_refilter_reaches_the_same_view_and_new_events_once() {
     assert_eq!(inc.feed.seqs.len(), 20_003);
     assert!(inc.feed.rebuilding(&inc.store).is_none());
 }
+
+#[test]
+fn type_cursor_stays_on_its_type_when_rows_re_sort() {
+    let mut app = fixture::app();
+    key(&mut app, KeyCode::Char('t'));
+    key(&mut app, KeyCode::Char('j'));
+    let chosen = app.type_cursor.expect("a type is under the cursor");
+    let name = app.store.types()[chosen as usize].name.to_string();
+    let row_before = app.type_cursor_row(&app.types_sorted());
+    // A burst of a new type outranks everything by rate: the rows move.
+    app.now = T0 - 2000;
+    let burst = (0..50)
+        .map(|_| fixture::event(0, "burst", None, "{}", T0 - 2000))
+        .collect();
+    app.ingest([SourceMsg::Events {
+        source: 0,
+        events: burst,
+        cursor: None,
+    }]);
+    app.now = T0;
+    let sorted = app.types_sorted();
+    assert_eq!(&*app.store.types()[sorted[0] as usize].name, "burst");
+    assert_ne!(app.type_cursor_row(&sorted), row_before, "the rows moved");
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(visible_types(&app), [name], "`o` acts on the type the user chose");
+}

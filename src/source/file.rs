@@ -54,22 +54,18 @@ pub async fn run(spec: Arc<SourceSpec>, opts: FileOptions, ctx: SourceCtx) {
         batch: Vec::with_capacity(BATCH),
         origin: None,
         speed,
+        speed_text,
+        read: 0,
+        total,
+        last_progress: Instant::now() - PROGRESS_EVERY,
     };
-    let (mut line_no, mut bad, mut count, mut read) = (0u64, 0u64, 0u64, 0u64);
-    let mut last_progress = Instant::now() - PROGRESS_EVERY;
+    let (mut line_no, mut bad, mut count) = (0u64, 0u64, 0u64);
     let mut buf = Vec::new();
     let mut partial = false;
     let max = ctx.max_event_bytes + LINE_OVERHEAD;
     loop {
-        if last_progress.elapsed() >= PROGRESS_EVERY {
-            last_progress = Instant::now();
-            let pct = (read as f64 / total as f64 * 100.0).min(100.0);
-            if !ctx
-                .status(Status::Live(format!("replay {pct:.0}% {speed_text}")))
-                .await
-            {
-                return;
-            }
+        if !replay.progress().await {
+            return;
         }
         let line = tokio::select! {
             _ = ctx.cancel.cancelled() => return,
@@ -86,14 +82,15 @@ pub async fn run(spec: Arc<SourceSpec>, opts: FileOptions, ctx: SourceCtx) {
                         _ = tokio::time::sleep(FOLLOW_POLL) => continue,
                     }
                 }
-                let done = format!("replay finished: {count} events, {bad} bad lines, from {name}");
+                let lines = if bad == 1 { "line" } else { "lines" };
+                let done = format!("replay finished: {count} events, {bad} bad {lines}, from {name}");
                 ctx.status(Status::Closed(done)).await;
                 return;
             }
             Ok(Line::TooLong(n)) => {
                 line_no += 1;
                 bad += 1;
-                read += n;
+                replay.read += n;
                 let detail = format!("{name}:{line_no}: line of {n} bytes skipped: over max_event_bytes");
                 if !ctx.dropped(DropKind::Oversize, detail).await {
                     return;
@@ -101,7 +98,7 @@ pub async fn run(spec: Arc<SourceSpec>, opts: FileOptions, ctx: SourceCtx) {
             }
             Ok(Line::Full(n)) => {
                 line_no += 1;
-                read += n;
+                replay.read += n;
                 let text = String::from_utf8_lossy(&buf);
                 if text.trim().is_empty() {
                     continue;
@@ -151,6 +148,11 @@ struct Replay<'a> {
     /// The first event's `received` and when it was sent.
     origin: Option<(i64, Instant)>,
     speed: Option<f64>,
+    speed_text: String,
+    /// Bytes of the file played so far, of `total`.
+    read: u64,
+    total: u64,
+    last_progress: Instant,
 }
 
 impl Replay<'_> {
@@ -176,9 +178,16 @@ impl Replay<'_> {
                 if !self.flush().await {
                     return false;
                 }
-                tokio::select! {
-                    _ = self.ctx.cancel.cancelled() => return false,
-                    _ = tokio::time::sleep_until(due) => {}
+                // Long gaps still update the progress every second.
+                while Instant::now() < due {
+                    let wake = due.min(self.last_progress + PROGRESS_EVERY);
+                    tokio::select! {
+                        _ = self.ctx.cancel.cancelled() => return false,
+                        _ = tokio::time::sleep_until(wake) => {}
+                    }
+                    if !self.progress().await {
+                        return false;
+                    }
                 }
             }
         }
@@ -187,6 +196,17 @@ impl Replay<'_> {
             return self.flush().await;
         }
         true
+    }
+
+    /// Report how far the replay is, at most every [`PROGRESS_EVERY`].
+    async fn progress(&mut self) -> bool {
+        if self.last_progress.elapsed() < PROGRESS_EVERY {
+            return true;
+        }
+        self.last_progress = Instant::now();
+        let pct = (self.read as f64 / self.total as f64 * 100.0).min(100.0);
+        let status = Status::Live(format!("replay {pct:.0}% {}", self.speed_text));
+        self.ctx.status(status).await
     }
 
     async fn flush(&mut self) -> bool {

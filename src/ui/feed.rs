@@ -75,13 +75,15 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         .map(|e| e.ty.chars().count())
         .max()
         .unwrap_or(0)
-        .min(30);
-    let id_w = if width >= 110 {
+        .min(if width >= 110 { 30 } else { 24 });
+    // The id column (SPEC 6) stays from 70 columns up, cut shorter when
+    // narrow: the detail pane and `y` have the whole id.
+    let id_w = if width >= 70 {
         rows.iter()
             .map(|e| e.id.map_or(0, |i| i.chars().count()))
             .max()
             .unwrap_or(0)
-            .min(22)
+            .min(if width >= 110 { 22 } else { 12 })
     } else {
         0
     };

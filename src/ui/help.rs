@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{Theme, centered};
 use crate::app::App;
@@ -26,7 +26,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "Esc",
-        "close the detail / a view / the prompt; else clear the filter",
+        "close the detail / a view / the prompt; else clear the filter and type selection",
     ),
     ("Enter", "detail of the selected event (types: only this type)"),
     ("Tab", "next pane"),
@@ -42,7 +42,13 @@ pub const KEYS: &[(&str, &str)] = &[
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = Theme::of(app);
-    let r = centered(area, 112, KEYS.len() as u16 + 4);
+    // Long lines wrap (at 80 columns some take two rows): size the box for it.
+    let inner_w = usize::from(area.width.min(112).saturating_sub(2)).max(1);
+    let rows: usize = KEYS
+        .iter()
+        .map(|(_, what)| (17 + what.chars().count()).div_ceil(inner_w))
+        .sum();
+    let r = centered(area, 112, rows as u16 + 2);
     f.render_widget(Clear, r);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -56,8 +62,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             ])
         })
         .collect();
-    f.render_widget(
-        Paragraph::new(lines).block(block).scroll((app.overlay_scroll, 0)),
-        r,
-    );
+    let p = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((app.overlay_scroll, 0));
+    f.render_widget(p, r);
 }

@@ -15,9 +15,10 @@ use crate::source::fmt_duration;
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = Theme::of(app);
     f.render_widget(Clear, area);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(" sources (Esc closes) ", theme.title(true)));
+    let block = Block::new().borders(Borders::ALL).title(Span::styled(
+        " sources (Esc closes, j/k scroll) ",
+        theme.title(true),
+    ));
     let w = block.inner(area).width as usize;
     let mut lines = Vec::new();
     for s in app.store.sources() {

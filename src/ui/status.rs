@@ -55,9 +55,19 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
         ));
     }
     spans.push(Span::raw("│"));
-    // Narrow terminals: a dot and a name per live source; details for the others.
+    // Sources that need attention first (retrying, closed, connecting),
+    // then the live ones; those that do not fit are counted, never hidden.
     let narrow = area.width < 100;
-    for s in app.store.sources() {
+    let mut order: Vec<&crate::store::SourceState> = app.store.sources().iter().collect();
+    order.sort_by_key(|s| match &s.status {
+        Status::Retrying { .. } => 0,
+        Status::Closed(_) => 1,
+        Status::Connecting => 2,
+        Status::Live(_) => 3,
+    });
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    let width = usize::from(area.width);
+    for (k, s) in order.iter().enumerate() {
         let (dot, style, text) = match &s.status {
             Status::Connecting => ("○", theme.warn(), "connecting".to_owned()),
             // A replay says how far it is and at what speed.
@@ -66,19 +76,46 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
             Status::Retrying { delay, reason } => {
                 let left = (delay.as_millis() as i64 - (app.now - s.status_since)).max(0);
                 let wait = fmt_duration(std::time::Duration::from_millis(left as u64));
+                let room = if narrow { 24 } else { 40 };
                 (
                     "○",
                     theme.error(),
-                    format!("{} — retry in {wait}", fit(reason, 40, false)),
+                    format!("{} — retry in {wait}", fit(reason, room, false)),
                 )
             }
             Status::Closed(r) => ("■", theme.dim(), format!("closed: {}", fit(r, 30, false))),
         };
-        spans.push(Span::styled(format!(" {dot} "), style));
-        spans.push(Span::styled(fit(&s.name, 20, false), theme.source()));
+        let rest = order.len() - k;
+        let more = if rest > 1 {
+            format!(" +{} more (s)", rest - 1)
+        } else {
+            String::new()
+        };
+        let head = [
+            Span::styled(format!(" {dot} "), style),
+            Span::styled(fit(&s.name, 20, false), theme.source()),
+        ];
+        let head_w: usize = head.iter().map(Span::width).sum();
+        let mut piece = head.to_vec();
         if !(narrow && matches!(&s.status, Status::Live(d) if !d.starts_with("replay"))) {
-            spans.push(Span::styled(format!(" {text}"), style));
+            // The first (most troubled) source always shows: its text is cut
+            // to leave room for the count of the others.
+            let room = if k == 0 {
+                width.saturating_sub(used + head_w + more.chars().count() + 1)
+            } else {
+                usize::MAX
+            };
+            if room > 1 {
+                piece.push(Span::styled(format!(" {}", fit(&text, room, false)), style));
+            }
         }
+        let w: usize = piece.iter().map(Span::width).sum();
+        if used + w + more.chars().count() > width && k > 0 {
+            spans.push(Span::styled(format!(" +{rest} more (s)"), theme.warn()));
+            break;
+        }
+        used += w;
+        spans.extend(piece);
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

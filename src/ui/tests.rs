@@ -166,3 +166,33 @@ fn webhook_marks_detail_and_sources_120x40() {
     // Types count the redelivered event once: 3 of 4 deliveries.
     assert_eq!(app.store.types()[0].count, 3);
 }
+
+#[test]
+fn status_bar_puts_troubled_sources_first_and_counts_the_rest() {
+    use crate::source::{SourceMsg, Status};
+    let specs: Vec<_> = (0..8)
+        .map(|i| fixture::spec(&format!("source{i}"), false))
+        .collect();
+    let store = crate::store::Store::new(10, &specs, fixture::T0);
+    let mut app = App::new(store, crate::filter::Filter::default(), false, fixture::T0);
+    let mut msgs: Vec<SourceMsg> = (0..8)
+        .map(|i| SourceMsg::Status {
+            source: i,
+            status: Status::Live("HTTP 200".into()),
+        })
+        .collect();
+    msgs.push(SourceMsg::Status {
+        source: 7,
+        status: Status::Retrying {
+            delay: std::time::Duration::from_secs(30),
+            reason: "HTTP 401 Unauthorized".into(),
+        },
+    });
+    app.ingest(msgs);
+    let top = screen(&app, 80, 24).lines().next().unwrap().to_owned();
+    assert!(
+        top.contains("source7"),
+        "the failing source is shown first: {top}"
+    );
+    assert!(top.contains("more (s)"), "what does not fit is counted: {top}");
+}

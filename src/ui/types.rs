@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     }
     let h = inner.height as usize;
-    let cursor = app.types_cursor.min(ids.len() - 1);
+    let cursor = app.type_cursor_row(&ids);
     let top = (cursor + 1).saturating_sub(h);
     let w = inner.width as usize;
     // mark 2 · name · count 7 · rate 8 · gap 1 · sparkline (at least 8):

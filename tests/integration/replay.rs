@@ -62,7 +62,7 @@ async fn replay_round_trips_rebuilds_state_and_reports_bad_lines() {
         stderr.contains(&format!("{}:3: not an evtop NDJSON line", path.display())),
         "{stderr}"
     );
-    assert!(stderr.contains("4 events, 1 bad lines"), "{stderr}");
+    assert!(stderr.contains("4 events, 1 bad line,"), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(v, serde_json::json!({"payments": null, "quotes": {"px": 2}}));
 }

@@ -67,7 +67,7 @@ async fn loop_ingests_filters_draws_and_quits() {
     let buf = term.backend().buffer();
     let text: String = buf.content().iter().map(|c| c.symbol()).collect();
     assert!(
-        text.contains("orders order.paid n=39") && !text.contains("orders order.created"),
+        text.contains("orders order.paid o39 n=39") && !text.contains("orders order.created"),
         "{text}"
     );
     eng.shutdown().await;
