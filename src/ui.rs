@@ -79,7 +79,7 @@ fn split_body(body: Rect, app: &App) -> (Rect, Option<Rect>, Option<Rect>) {
         return (main, None, detail);
     }
     if main.width >= SIDE_BY_SIDE_WIDTH {
-        let side = (main.width * 42 / 100).clamp(48, 72);
+        let side = (main.width * 38 / 100).clamp(44, 64);
         let [feed, types] = Layout::horizontal([Constraint::Min(40), Constraint::Length(side)]).areas(main);
         (feed, Some(types), detail)
     } else {

@@ -75,7 +75,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         .map(|e| e.ty.chars().count())
         .max()
         .unwrap_or(0)
-        .min(if width >= 110 { 30 } else { 24 });
+        .min(if width >= 110 { 30 } else { 20 });
     // The id column (SPEC 6) stays from 70 columns up, cut shorter when
     // narrow: the detail pane and `y` have the whole id.
     let id_w = if width >= 70 {
@@ -87,7 +87,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         0
     };
-    let time_w = if width >= 70 { 12 } else { 8 };
+    let time_w = if width >= 90 { 12 } else { 8 };
     let fixed = time_w + 1 + src_w + 1 + ty_w + 1 + if id_w > 0 { id_w + 1 } else { 0 };
     let summary_w = width.saturating_sub(fixed);
     let lines: Vec<Line<'_>> = rows
