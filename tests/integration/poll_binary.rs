@@ -10,13 +10,6 @@ use serde_json::{Value, json};
 use crate::poll_servers::*;
 use crate::support::*;
 
-fn lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn tail_stripe_preset_prints_ndjson_oldest_first() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,7 +36,7 @@ async fn tail_stripe_preset_prints_ndjson_oldest_first() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    let got = lines(&out.stdout);
+    let got = ndjson_lines(&out.stdout);
     assert_eq!(got.len(), 12, "{stdout}");
     for (line, i) in stdout.lines().zip(3..) {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -96,7 +89,7 @@ async fn tail_diff_source_prints_snapshot_and_patches_and_writes_state() {
         .await
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let got = lines(&out.stdout);
+    let got = ndjson_lines(&out.stdout);
     let shape: Vec<(&str, &Value)> = got
         .iter()
         .map(|v| (v["type"].as_str().unwrap(), &v["data"]))
@@ -117,7 +110,7 @@ async fn tail_diff_source_prints_snapshot_and_patches_and_writes_state() {
         ]
     );
     assert!(got.iter().all(|v| v["source"] == "order" && v["id"].is_null()));
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let written: Value = read_json(&state);
     assert_eq!(
         written,
         json!({"order": serde_json::from_str::<Value>(bodies[2]).unwrap()})
@@ -149,7 +142,7 @@ async fn poll_option_with_interval_auto_detects_items() {
         .await
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let got = lines(&out.stdout);
+    let got = ndjson_lines(&out.stdout);
     let ids: Vec<&Value> = got.iter().map(|v| &v["id"]).collect();
     assert_eq!(ids, [&json!("0"), &json!("1"), &json!("2"), &json!("3")]);
     assert!(

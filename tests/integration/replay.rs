@@ -46,11 +46,7 @@ async fn replay_round_trips_rebuilds_state_and_reports_bad_lines() {
         .await
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let got: Vec<serde_json::Value> = ndjson_lines(&out.stdout);
     let want: Vec<serde_json::Value> = lines
         .iter()
         .filter(|l| l.starts_with('{'))
@@ -63,7 +59,7 @@ async fn replay_round_trips_rebuilds_state_and_reports_bad_lines() {
         "{stderr}"
     );
     assert!(stderr.contains("4 events, 1 bad line,"), "{stderr}");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let v: serde_json::Value = read_json(&state);
     assert_eq!(v, serde_json::json!({"payments": null, "quotes": {"px": 2}}));
 }
 
@@ -88,11 +84,7 @@ async fn follow_reads_lines_appended_later() {
         .unwrap()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let got: Vec<serde_json::Value> = ndjson_lines(&out.stdout);
     assert_eq!(got.len(), 3);
     assert_eq!(got[2]["type"], "patch");
 }
@@ -185,14 +177,10 @@ async fn a_config_file_source_replays_under_its_own_name() {
         .await
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let got: Vec<serde_json::Value> = ndjson_lines(&out.stdout);
     assert_eq!(got.len(), 4);
     assert!(got.iter().all(|v| v["source"] == "yesterday"));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let v: serde_json::Value = read_json(&state);
     assert_eq!(v, serde_json::json!({"yesterday": {"px": 2}}));
 }
 

@@ -142,7 +142,7 @@ async fn state_out_written_at_count() {
         .await
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let v: serde_json::Value = read_json(&state);
     assert_eq!(v, serde_json::json!({"quotes": {"px": 2, "sym": "ACME"}}));
 }
 
@@ -178,7 +178,7 @@ async fn sigterm_ends_cleanly_and_writes_state() {
         .unwrap()
         .unwrap();
     assert_eq!(status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let v: serde_json::Value = read_json(&state);
     assert_eq!(v["quotes"]["px"], 2);
 }
 
