@@ -61,7 +61,7 @@ fn event(i: usize, received: i64) -> Event {
             r#"{{"id":"evt_{i:08}","type":"{ty}","amount":{},"currency":"usd"}}"#,
             (i * 37) % 100_000
         ),
-        json: true,
+        json: Some(true),
         webhook: None,
     }
 }

@@ -50,7 +50,7 @@ fn app_with(n: usize) -> App {
             time: None,
             received: now - (n - i) as i64,
             data: format!(r#"{{"id":"evt_{i:010}","type":"{ty}","data":{{"object":{{"amount":{},"currency":"usd"}}}}}}"#, i % 5000),
-            json: true,
+            json: Some(true),
             webhook: None,
         });
         if batch.len() == 10_000 {

@@ -94,6 +94,10 @@ pub struct ReplayArgs {
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
     pub no_color: bool,
+    /// Events kept in memory [default: every event of the recordings, up
+    /// to 10,000,000].
+    #[arg(long, value_name = "N", value_parser = parse_buffer)]
+    pub buffer: Option<usize>,
     #[command(flatten)]
     pub output: TailOutput,
 }
@@ -140,6 +144,10 @@ pub struct CommonArgs {
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
     pub no_color: bool,
+    /// Events kept in memory, all sources together (overrides [settings]
+    /// buffer) [default: 100000].
+    #[arg(long, value_name = "N", value_parser = parse_buffer)]
+    pub buffer: Option<usize>,
 }
 
 /// `evtop tail`.
@@ -170,6 +178,18 @@ pub struct TailOutput {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::config::parse_duration(s)
+}
+
+fn parse_buffer(s: &str) -> Result<usize, String> {
+    let range = crate::config::BUFFER_RANGE;
+    match s.replace('_', "").parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n as usize),
+        _ => Err(format!(
+            "expected a number of events from {} to {}, got {s:?}",
+            range.start(),
+            range.end()
+        )),
+    }
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

@@ -29,8 +29,12 @@ pub struct Event {
     pub received: i64,
     /// The data exactly as received (JSON text, or any other text).
     pub data: String,
-    /// Whether `data` is valid JSON (decided once, at ingest).
-    pub json: bool,
+    /// Whether `data` is valid JSON: decided once, by the source when it
+    /// parsed the data anyway (pointers, polling), else `None` until first
+    /// needed ([`Event::as_ref`]), so that `tail` checks only the events it
+    /// prints, on its output thread, and never the ones its filter drops by
+    /// type.
+    pub json: Option<bool>,
     /// What a webhook delivery adds (SPEC 7.1); `None` for every other kind
     /// of source. Boxed: one pointer in the common case.
     pub webhook: Option<Box<WebhookMeta>>,
@@ -116,7 +120,7 @@ impl Event {
             time: self.time,
             received: self.received,
             data: &self.data,
-            json: self.json,
+            json: self.json.unwrap_or_else(|| is_json(&self.data)),
             webhook: self.webhook.as_deref(),
         }
     }
@@ -134,9 +138,10 @@ pub struct Pointers {
 impl Pointers {
     /// Build an [`Event`] from raw data and what the transport said about it.
     ///
-    /// The data is parsed once: to decide whether it is JSON and, when
-    /// pointers are set, to read the type, id and time from it. A pointer that
-    /// finds nothing leaves the transport's value in place.
+    /// When pointers are set the data is parsed once, which also decides
+    /// whether it is JSON; without pointers that check waits until the event
+    /// is used ([`Event::json`]). A pointer that finds nothing leaves the
+    /// transport's value in place.
     pub fn build(
         &self,
         source: SourceId,
@@ -151,7 +156,7 @@ impl Pointers {
             ty: transport_type,
             time: None,
             received,
-            json: false,
+            json: None,
             data,
             webhook: None,
         };
@@ -159,11 +164,11 @@ impl Pointers {
             self.type_pointer.is_some() || self.id_pointer.is_some() || self.time_pointer.is_some();
         if wants_value {
             if let Ok(value) = serde_json::from_str::<Value>(&ev.data) {
-                ev.json = true;
+                ev.json = Some(true);
                 self.apply(&value, &mut ev);
+            } else {
+                ev.json = Some(false);
             }
-        } else {
-            ev.json = is_json(&ev.data);
         }
         ev
     }
@@ -281,6 +286,71 @@ pub fn write_rfc3339(ms: i64, millis_always: bool, out: &mut Vec<u8>) {
     out.push(b'Z');
 }
 
+/// The inverse of [`write_rfc3339`] for what it writes
+/// (`YYYY-MM-DDTHH:MM:SS[.fff]Z`, years 0000–9999), else whatever chrono's
+/// RFC 3339 parser accepts (offsets, other fraction lengths): unix
+/// milliseconds. The fast path is what a replay spends its time on, since
+/// every recorded line carries `received` in exactly that form.
+pub fn parse_rfc3339_millis(s: &str) -> Option<i64> {
+    fast_rfc3339(s.as_bytes()).or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|d| d.timestamp_millis())
+    })
+}
+
+fn fast_rfc3339(b: &[u8]) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let shape = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b.last() == Some(&b'Z');
+    if !shape {
+        return None;
+    }
+    let millis = match b.len() {
+        20 => 0,
+        24 if b[19] == b'.' => num(20..23)?,
+        _ => return None,
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] || hh > 23 || mm > 59 || ss > 59 {
+        return None; // leap seconds and the impossible: chrono decides
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000) + millis)
+}
+
 fn digits_into(out: &mut Vec<u8>, n: u32, width: usize) {
     let mut buf = [b'0'; 4];
     let mut n = n;
@@ -295,6 +365,40 @@ fn digits_into(out: &mut Vec<u8>, n: u32, width: usize) {
 mod tests {
     use super::*;
     use chrono::{SecondsFormat, TimeZone, Utc};
+
+    #[test]
+    fn parsing_rfc3339_agrees_with_chrono() {
+        let mut rng = fastrand::Rng::with_seed(4);
+        for _ in 0..100_000 {
+            let ms = rng.i64(-62_167_219_200_000..=253_402_300_799_999);
+            for millis_always in [true, false] {
+                let text = rfc3339(ms, millis_always);
+                let want = chrono::DateTime::parse_from_rfc3339(&text)
+                    .unwrap()
+                    .timestamp_millis();
+                assert_eq!(fast_rfc3339(text.as_bytes()), Some(want), "{text}");
+                assert_eq!(parse_rfc3339_millis(&text), Some(want), "{text}");
+            }
+        }
+        // Random mutations of valid times: the fast path never disagrees
+        // with chrono (it may only decline and leave the text to chrono).
+        let alphabet = b"0123456789-T:.Z+ ";
+        for _ in 0..100_000 {
+            let mut b = rfc3339(rng.i64(0..=253_402_300_799_999), rng.bool()).into_bytes();
+            for _ in 0..rng.usize(1..3) {
+                let i = rng.usize(..b.len());
+                b[i] = alphabet[rng.usize(..alphabet.len())];
+            }
+            let text = String::from_utf8(b).unwrap();
+            let chrono = chrono::DateTime::parse_from_rfc3339(&text)
+                .ok()
+                .map(|d| d.timestamp_millis());
+            if let Some(fast) = fast_rfc3339(text.as_bytes()) {
+                assert_eq!(Some(fast), chrono, "{text}");
+            }
+            assert_eq!(parse_rfc3339_millis(&text), chrono, "{text}");
+        }
+    }
 
     #[test]
     fn rfc3339_agrees_with_chrono() {

@@ -274,6 +274,31 @@ impl Filter {
         Some(result)
     }
 
+    /// What type and source alone decide, for callers that cache a verdict
+    /// per (type, source): `Some(false)` when no event with them can match,
+    /// `Some(true)` when every event with them matches, `None` when other
+    /// terms must look at the event itself.
+    pub fn decide_type_source(&self, ty: &str, source: &str) -> Option<bool> {
+        if !(any_match(&self.types, ty) && any_match(&self.sources, source)) {
+            return Some(false);
+        }
+        let mut undecided = false;
+        for term in &self.terms {
+            let held = match &term.test {
+                Test::Type(glob) => glob.is_match(ty),
+                Test::Source(glob) => glob.is_match(source),
+                _ => {
+                    undecided = true;
+                    continue;
+                }
+            };
+            if held == term.negated {
+                return Some(false);
+            }
+        }
+        (!undecided).then_some(true)
+    }
+
     /// [`Filter::matches`] with the lazily parsed data supplied by the caller
     /// (so tests can see whether and how often it was parsed).
     fn eval(&self, ev: &EventRef<'_>, data: &mut LazyData<'_>) -> bool {

@@ -12,6 +12,13 @@ use evtop::filter::Filter;
 use evtop::output::Format;
 use evtop::tail::{self, TailOptions};
 
+/// mimalloc instead of the system allocator: evtop allocates a few small
+/// strings per event on one thread and frees them on another (`tail`'s
+/// printer, the TUI's store), which glibc's malloc handles with arena locks;
+/// mimalloc's thread-free lists make that cheap (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code for bad usage: a bad config, filter, or missing sources.
 const USAGE: u8 = 2;
 
@@ -117,11 +124,10 @@ fn resend(args: ResendArgs) -> Result<u8, Fatal> {
 
 /// `evtop replay`: the recordings' sources, then the monitor or `tail`.
 fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
-    let sources = evtop::recording::plan(&args.files, args.follow, args.speed, &[]).map_err(Fatal::Usage)?;
-    let config = Config {
-        sources,
-        ..Config::default()
-    };
+    let plan = evtop::recording::plan(&args.files, args.follow, args.speed, &[]).map_err(Fatal::Usage)?;
+    let mut config = Config::default();
+    config.settings.buffer = args.buffer.unwrap_or_else(|| plan.buffer());
+    config.sources = plan.sources;
     let filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -188,6 +194,9 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
         .filter(|h| h.sensitive && !h.value.is_empty())
     {
         config.secrets.push(h.value.clone());
+    }
+    if let Some(n) = common.buffer {
+        config.settings.buffer = n;
     }
     evtop::recording::prepare_config_files(&mut config.sources);
     let file_sources = std::mem::take(&mut config.sources);

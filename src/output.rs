@@ -24,6 +24,19 @@ pub const TEXT_SUMMARY_CHARS: usize = 2000;
 
 /// Append the NDJSON line for `ev` (with its newline) to `out`.
 pub fn ndjson(ev: &EventRef<'_>, out: &mut Vec<u8>) {
+    ndjson_with(ev, out, &mut Received::default());
+}
+
+/// The last `received` time written and its RFC 3339 text: the events of
+/// one read share it, so a stream of lines formats it once per batch.
+#[derive(Debug, Default)]
+pub struct Received {
+    ms: Option<i64>,
+    text: Vec<u8>,
+}
+
+/// [`ndjson`], reusing the `received` text across calls.
+pub fn ndjson_with(ev: &EventRef<'_>, out: &mut Vec<u8>, received: &mut Received) {
     out.extend_from_slice(b"{\"source\":");
     json_str(ev.source, out);
     out.extend_from_slice(b",\"id\":");
@@ -43,7 +56,12 @@ pub fn ndjson(ev: &EventRef<'_>, out: &mut Vec<u8>) {
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"received\":\"");
-    write_rfc3339(ev.received, true, out);
+    if received.ms != Some(ev.received) {
+        received.text.clear();
+        write_rfc3339(ev.received, true, &mut received.text);
+        received.ms = Some(ev.received);
+    }
+    out.extend_from_slice(&received.text);
     out.extend_from_slice(b"\",\"data\":");
     data_json(ev, out);
     if let Some(w) = ev.webhook {

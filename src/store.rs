@@ -60,6 +60,7 @@ pub struct Record {
 
 impl Record {
     fn new(ev: Event, ty: u32) -> Self {
+        let json = ev.json.unwrap_or_else(|| crate::event::is_json(&ev.data));
         let (text, id_len) = match ev.id {
             Some(mut id) if id.len() < NO_ID as usize => {
                 let len = id.len() as u32;
@@ -76,7 +77,7 @@ impl Record {
             id_len,
             ty,
             source: ev.source,
-            json: ev.json,
+            json,
             webhook: ev.webhook,
         }
     }
@@ -279,8 +280,46 @@ impl Store {
         }
     }
 
+    /// What a headless consumer (`tail`, which buffers nothing) needs the
+    /// store to see of a batch of events without taking them: the source's
+    /// counters, its resume cursor and its state document. Type counts and
+    /// rates are left alone (nothing headless shows them). Returns the source
+    /// when its state went out of sync and needs a fresh snapshot.
+    pub fn observe(
+        &mut self,
+        source: SourceId,
+        events: &[Event],
+        cursor: Option<String>,
+        now: i64,
+    ) -> Option<SourceId> {
+        if let (Some(c), Some(s)) = (cursor, self.sources.get_mut(source as usize)) {
+            s.cursor = Some(c);
+        }
+        let mut resync = None;
+        // Each event names its source: a recording's reader sends the
+        // events of every source it recorded.
+        for ev in events {
+            let Some(s) = self.sources.get_mut(ev.source as usize) else {
+                continue;
+            };
+            s.events += 1;
+            s.last_event_at = Some(now);
+            if s.mode == StateMode::Patched && apply_state(s, ev, now) {
+                resync = Some(ev.source);
+            }
+            if let Some(w) = &ev.webhook {
+                s.failed_verifications += u64::from(w.verified == Some(false));
+                s.redeliveries += u64::from(w.attempt > 1);
+            }
+        }
+        resync
+    }
+
     /// Store one event; true when it put its source out of sync.
-    fn push(&mut self, ev: Event, now: i64, on_event: &mut impl FnMut(u64, EventRef<'_>)) -> bool {
+    fn push(&mut self, mut ev: Event, now: i64, on_event: &mut impl FnMut(u64, EventRef<'_>)) -> bool {
+        if ev.json.is_none() {
+            ev.json = Some(crate::event::is_json(&ev.data));
+        }
         let ty = self.intern(&ev.ty);
         let seq = self.first_seq + self.ring.len() as u64;
         let src = ev.source as usize;

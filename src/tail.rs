@@ -2,8 +2,15 @@
 //! as NDJSON or text; diagnostics go to stderr, one line each, prefixed by
 //! the source name.
 
+mod printer;
+mod stderr;
+
+pub use printer::{Finished, Printer, PrinterOptions};
+pub use stderr::Diagnostics;
+
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -13,13 +20,17 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::event::now_millis;
 use crate::filter::Filter;
-use crate::output::{self, Format};
+use crate::output::Format;
 use crate::sanitize::inert;
 use crate::source::{SourceMsg, Status};
 use crate::store::Store;
 
-/// Batches taken from the channel per wake-up.
+/// Messages taken from the channel per wake-up.
 const BATCH: usize = 64;
+/// After a signal or `--duration`, how long queued output may take to be
+/// written before evtop exits anyway (a reader that stopped reading must not
+/// keep it alive).
+const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// What `tail` was asked to do.
 #[derive(Debug, Clone)]
@@ -35,8 +46,24 @@ pub struct TailOptions {
     pub color: bool,
 }
 
+/// Why the main loop ended.
+enum End {
+    /// Every source stopped: write everything, however long it takes.
+    Sources,
+    /// A signal or `--duration`: write what is queued within [`EXIT_GRACE`].
+    Asked,
+    /// The printer stopped by itself (count reached, reader gone, error).
+    Printer(Finished, u64),
+}
+
 /// Run until `--count`, `--duration`, SIGINT/SIGTERM, or every source has
 /// stopped. Returns the process exit code.
+///
+/// The runtime thread only moves events: sources and webhook servers run on
+/// it, the store sees each batch for its state documents, and the batch goes
+/// on to the [`Printer`] thread, which filters, formats and writes stdout.
+/// Diagnostics go to stderr through [`Diagnostics`]. Neither stream can
+/// stall the runtime.
 pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
     // Open --state-out first: an unwritable path fails now, not after an hour.
     let state_file = match &opts.state_out {
@@ -47,64 +74,98 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
     };
     let mut engine = Engine::start(&config.sources, &config.settings, &config.secrets)?;
     let mut store = Store::new(0, &config.sources, now_millis());
+    let names: Arc<[String]> = store.sources().iter().map(|s| s.name.clone()).collect();
+    let diag = Diagnostics::start()?;
+    let mut printer = Printer::start(PrinterOptions {
+        format: opts.format,
+        color: opts.color,
+        filter: opts.filter.clone(),
+        limit: opts.count.unwrap_or(u64::MAX),
+        names,
+    })?;
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
 
-    let mut stdout = std::io::stdout().lock();
-    let mut out = Vec::with_capacity(1 << 16);
     let mut msgs = Vec::with_capacity(BATCH);
-    let mut printed = 0u64;
-    let limit = opts.count.unwrap_or(u64::MAX);
-    let mut code = 0;
-    'run: loop {
+    let end = 'run: loop {
         let n = tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH) => n,
-            _ = sleep_until(deadline) => break 'run,
-            _ = sigint.recv() => break 'run,
-            _ = sigterm.recv() => break 'run,
+            _ = sleep_until(deadline) => break 'run End::Asked,
+            _ = sigint.recv() => break 'run End::Asked,
+            _ = sigterm.recv() => break 'run End::Asked,
+            (f, n) = printer.stopped() => break 'run End::Printer(f, n),
         };
         if n == 0 {
-            break; // every source has stopped
+            break End::Sources;
         }
         for msg in msgs.drain(..) {
-            diagnose(&store, &msg);
-            let resync = store.ingest(msg, now_millis(), |_, ev| {
-                if printed < limit && opts.filter.matches(&ev) {
-                    printed += 1;
-                    match opts.format {
-                        Format::Ndjson => output::ndjson(&ev, &mut out),
-                        Format::Text => output::text(&ev, opts.color, &mut out),
-                    }
+            let SourceMsg::Events {
+                source,
+                events,
+                cursor,
+            } = msg
+            else {
+                if let Some(line) = diagnose(&store, &msg) {
+                    diag.line(line);
                 }
-            });
-            if let Some(id) = resync {
+                store.ingest(msg, now_millis(), |_, _| {});
+                continue;
+            };
+            if let Some(id) = store.observe(source, &events, cursor, now_millis()) {
                 let s = &store.sources()[id as usize];
                 let why = s.last_error.as_deref().unwrap_or("state out of sync");
-                eprintln!("{}: {}", inert(&s.name), inert(why));
+                diag.line(format!("{}: {}", inert(&s.name), inert(why)));
                 engine.resync(id);
             }
-        }
-        if let Err(e) = stdout.write_all(&out).and_then(|()| stdout.flush()) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("evtop: cannot write to stdout: {e}");
-                code = 1;
+            // Wait for room in the printer's queue: this is where a slow
+            // reader pushes back on SSE and polling sources.
+            tokio::select! {
+                _ = printer.send(events) => {}
+                _ = sleep_until(deadline) => break 'run End::Asked,
+                _ = sigint.recv() => break 'run End::Asked,
+                _ = sigterm.recv() => break 'run End::Asked,
             }
-            break;
         }
-        out.clear();
-        if printed >= limit {
-            break;
-        }
-    }
+    };
     engine.shutdown().await;
-    if let Some(mut f) = state_file {
-        let text = serde_json::to_string(&store.states_json())?;
-        if let Err(e) = writeln!(f, "{text}") {
-            eprintln!("evtop: cannot write --state-out: {e}");
+    let printed = match end {
+        End::Printer(f, n) => Some((f, n)),
+        End::Sources => {
+            let mut finish = std::pin::pin!(printer.finish(Duration::MAX));
+            tokio::select! {
+                r = &mut finish => r,
+                _ = sigint.recv() => None,
+                _ = sigterm.recv() => None,
+            }
+        }
+        End::Asked => printer.finish(EXIT_GRACE).await,
+    };
+    let mut code = 0;
+    match printed {
+        Some((Finished::Failed(e), _)) => {
+            diag.line(format!("evtop: cannot write to stdout: {e}"));
             code = 1;
         }
+        Some(_) => {}
+        None => diag.line("evtop: stdout is not being read; exiting without writing what was queued".into()),
     }
+    // The last writes happen off the runtime thread too: a file system or
+    // stderr that hangs must not hang shutdown of what is still running.
+    let states = state_file.map(|f| (f, store.states_json()));
+    let code = tokio::task::spawn_blocking(move || {
+        let mut code = code;
+        if let Some((mut f, states)) = states {
+            let text = serde_json::to_string(&states).unwrap_or_else(|_| "null".into());
+            if let Err(e) = writeln!(f, "{text}") {
+                diag.line(format!("evtop: cannot write --state-out: {e}"));
+                code = 1;
+            }
+        }
+        diag.finish(EXIT_GRACE);
+        code
+    })
+    .await?;
     Ok(code)
 }
 
@@ -116,15 +177,15 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// The stderr line for a status change or a drop, if any.
-fn diagnose(store: &Store, msg: &SourceMsg) {
+fn diagnose(store: &Store, msg: &SourceMsg) -> Option<String> {
     let (source, line) = match msg {
         SourceMsg::Status { source, status } => match status {
-            Status::Connecting => return,
+            Status::Connecting => return None,
             Status::Live(d) => (*source, format!("connected ({d})")),
             s => (*source, s.to_string()),
         },
         SourceMsg::Dropped { source, detail, .. } => (*source, format!("dropped: {detail}")),
-        SourceMsg::Events { .. } => return,
+        SourceMsg::Events { .. } => return None,
     };
-    eprintln!("{}: {}", inert(store.source_name(source)), inert(&line));
+    Some(format!("{}: {}", inert(store.source_name(source)), inert(&line)))
 }

@@ -34,7 +34,7 @@ pub fn event(source: u16, ty: &str, id: Option<&str>, data: &str, received: i64)
         time: Some(received - received % 1000),
         received,
         data: data.into(),
-        json: is_json(data),
+        json: Some(is_json(data)),
         webhook: None,
     }
 }

@@ -357,7 +357,7 @@ impl Io {
             time: None,
             received: now_millis(),
             data: String::new(),
-            json: true,
+            json: Some(true),
             webhook: None,
         };
         self.pointers.apply(&body, &mut ev);

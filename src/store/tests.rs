@@ -13,7 +13,7 @@ fn event(source: SourceId, ty: &str, id: Option<&str>, data: &str) -> Event {
         time: None,
         received: 1_000,
         data: data.into(),
-        json: crate::event::is_json(data),
+        json: Some(crate::event::is_json(data)),
         webhook: None,
     }
 }

@@ -166,7 +166,7 @@ impl EventsState {
             time: None,
             received,
             data,
-            json: true,
+            json: Some(true),
             webhook: None,
         };
         // The body was validated as a whole, so this parses.
@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(got[0].time, Some(1_795_860_002_000), "RFC 3339 time");
         assert_eq!(got[0].source, 3);
         assert_eq!(got[0].received, 7);
-        assert!(got[0].json);
+        assert_eq!(got[0].json, Some(true));
         assert_eq!(
             got[0].data,
             r#"{"id":"evt_2","type":"a","created":"2026-11-28T10:00:02Z"}"#

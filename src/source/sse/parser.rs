@@ -169,11 +169,17 @@ impl Parser {
                     return;
                 }
                 Some(i) => {
-                    self.push_line(&bytes[..i]);
+                    if self.line.is_empty() && !self.skipping_line {
+                        // The whole line is in this chunk (the common
+                        // case): parse it where it is, without a copy.
+                        self.whole_line(&bytes[..i], out);
+                    } else {
+                        self.push_line(&bytes[..i]);
+                        self.block_bytes = self.block_bytes.saturating_add(1);
+                        self.end_line(out);
+                    }
                     self.after_cr = bytes[i] == b'\r';
                     bytes = &bytes[i + 1..];
-                    self.block_bytes = self.block_bytes.saturating_add(1);
-                    self.end_line(out);
                 }
             }
         }
@@ -196,6 +202,26 @@ impl Parser {
         }
         reserve_bounded(&mut self.line, part.len(), self.max);
         self.line.extend_from_slice(part);
+    }
+
+    /// A complete line that arrived in one piece: the same steps as
+    /// [`Parser::push_line`] then [`Parser::end_line`], reading it in place.
+    fn whole_line(&mut self, line: &[u8], out: &mut Vec<Item>) {
+        self.block_bytes = self.block_bytes.saturating_add(line.len() as u64 + 1);
+        if line.is_empty() {
+            self.dispatch(out);
+            return;
+        }
+        if self.data.len() + self.event_type.len() + line.len() > self.max {
+            // Over the bound: the line is lost and the block skipped, as
+            // when it arrives in pieces.
+            self.mark_oversize();
+            return;
+        }
+        match std::str::from_utf8(line) {
+            Ok(text) => self.field(text, out),
+            Err(_) => self.field(&String::from_utf8_lossy(line), out),
+        }
     }
 
     fn mark_oversize(&mut self) {
@@ -287,8 +313,9 @@ impl Parser {
             self.reset_block();
             return;
         }
-        let mut data = std::mem::take(&mut self.data);
-        data.pop(); // the trailing LF
+        // An exact-size copy (without the trailing LF): the buffer keeps its
+        // capacity for the next event, and the event holds no slack.
+        let data = self.data[..self.data.len() - 1].to_owned();
         let event_type = if self.event_type.is_empty() {
             "message".to_owned()
         } else {

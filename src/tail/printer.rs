@@ -1,0 +1,287 @@
+//! `tail`'s output thread: filtering, formatting and writing to stdout, on a
+//! thread of its own behind a bounded queue.
+//!
+//! ```text
+//! runtime thread (sources, webhook servers, store)      printer thread
+//!   tail loop ──▶ bounded mpsc (batches of Event) ──▶ filter ─▶ format ─▶ stdout
+//!       ▲ waits only for room in the queue ◀── back-pressure ──┘ (may block)
+//! ```
+//!
+//! Nothing on the runtime thread ever writes to stdout, so a consumer that
+//! stops reading blocks this thread alone: webhook deliveries are still
+//! answered at once (and dropped-and-counted by their source past its queue,
+//! as in the TUI), while SSE and polling sources slow down because the tail
+//! loop waits for room in the queue and TCP pushes back on their servers.
+//!
+//! Work is split so that the runtime thread parses and this thread does the
+//! rest: the filter's `type:`/`source:` verdict is decided once per (source,
+//! type) and cached ([`Verdicts`]), and an event's JSON is checked only when
+//! it is printed or its data is filtered on.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::io::Write;
+use std::sync::Arc;
+
+use rustc_hash::FxHasher;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::event::Event;
+use crate::filter::Filter;
+use crate::output::{self, Format};
+
+/// Batches waiting for the printer. Each is what one source read produced
+/// (up to a few hundred events), so this bounds memory at a few MiB while
+/// letting the parser run ahead of a momentarily slow writer.
+pub const QUEUE_BATCHES: usize = 64;
+/// Bytes formatted before they are written: fewer, larger writes.
+const WRITE_CHUNK: usize = 1 << 17;
+/// Most (source, type) verdicts cached before the cache starts over, so a
+/// server inventing a type per event cannot grow it without end.
+const MAX_VERDICTS: usize = 10_000;
+
+/// What the printer is asked to do.
+pub struct PrinterOptions {
+    pub format: Format,
+    pub color: bool,
+    pub filter: Filter,
+    /// Stop after this many printed events.
+    pub limit: u64,
+    /// Source names by source id.
+    pub names: Arc<[String]>,
+}
+
+/// Why the printer stopped.
+#[derive(Debug)]
+pub enum Finished {
+    /// `--count` events printed.
+    Count,
+    /// Its queue was closed and everything in it written.
+    Drained,
+    /// The reader went away (EPIPE): a normal end for `| head`.
+    Closed,
+    /// Writing failed otherwise.
+    Failed(std::io::Error),
+}
+
+/// Handle to the output thread.
+pub struct Printer {
+    tx: Option<mpsc::Sender<Vec<Event>>>,
+    done: oneshot::Receiver<(Finished, u64)>,
+}
+
+impl Printer {
+    /// Start the thread, writing to stdout.
+    pub fn start(opts: PrinterOptions) -> std::io::Result<Printer> {
+        Printer::start_with(opts, std::io::stdout())
+    }
+
+    /// Start the thread, writing to `out` (tests give it a pipe).
+    pub fn start_with<W: Write + Send + 'static>(opts: PrinterOptions, out: W) -> std::io::Result<Printer> {
+        let (tx, rx) = mpsc::channel(QUEUE_BATCHES);
+        let (done_tx, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("evtop-printer".into())
+            .spawn(move || {
+                let result = print(opts, rx, out);
+                let _ = done_tx.send(result);
+            })?;
+        Ok(Printer { tx: Some(tx), done })
+    }
+
+    /// Queue a batch, waiting for room (this is the back-pressure). Returns
+    /// false once the printer has stopped.
+    pub async fn send(&self, batch: Vec<Event>) -> bool {
+        match &self.tx {
+            Some(tx) => tx.send(batch).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Resolves when the printer stops by itself (count reached, reader
+    /// gone, write error), with the events printed.
+    pub async fn stopped(&mut self) -> (Finished, u64) {
+        (&mut self.done)
+            .await
+            .unwrap_or((Finished::Failed(std::io::Error::other("output thread ended")), 0))
+    }
+
+    /// Close the queue and wait up to `grace` for everything queued to be
+    /// written. `None` when stdout stayed blocked past the grace period.
+    pub async fn finish(mut self, grace: std::time::Duration) -> Option<(Finished, u64)> {
+        self.tx = None;
+        tokio::time::timeout(grace, self.stopped()).await.ok()
+    }
+}
+
+/// The thread's loop.
+fn print<W: Write>(opts: PrinterOptions, mut rx: mpsc::Receiver<Vec<Event>>, mut w: W) -> (Finished, u64) {
+    let mut verdicts = Verdicts::default();
+    let mut out = Vec::with_capacity(WRITE_CHUNK + (1 << 12));
+    let mut printed = 0u64;
+    let mut received = output::Received::default();
+    while let Some(mut batch) = rx.blocking_recv() {
+        loop {
+            for ev in &batch {
+                if printed >= opts.limit {
+                    break;
+                }
+                let name = opts.names.get(ev.source as usize).map_or("?", String::as_str);
+                let verdict = verdicts.get(&opts.filter, ev.source, &ev.ty, name);
+                if verdict == Some(false) {
+                    continue;
+                }
+                let r = ev.as_ref(name);
+                if verdict.is_none() && !opts.filter.matches(&r) {
+                    continue;
+                }
+                printed += 1;
+                match opts.format {
+                    Format::Ndjson => output::ndjson_with(&r, &mut out, &mut received),
+                    Format::Text => output::text(&r, opts.color, &mut out),
+                }
+            }
+            // Keep formatting what is already waiting, up to a chunk, so a
+            // firehose is written in large pieces; write as soon as the
+            // queue is empty, so a trickle is never held back.
+            if out.len() >= WRITE_CHUNK || printed >= opts.limit {
+                break;
+            }
+            match rx.try_recv() {
+                Ok(next) => batch = next,
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = w.write_all(&out).and_then(|()| w.flush()) {
+            let end = if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Finished::Closed
+            } else {
+                Finished::Failed(e)
+            };
+            return (end, printed);
+        }
+        out.clear();
+        if printed >= opts.limit {
+            return (Finished::Count, printed);
+        }
+    }
+    (Finished::Drained, printed)
+}
+
+/// The filter's verdict on type and source alone, per (source, type):
+/// decided by the filter once, then a hash lookup.
+#[derive(Default)]
+struct Verdicts {
+    by_source: Vec<HashMap<Box<str>, Option<bool>, BuildHasherDefault<FxHasher>>>,
+    len: usize,
+}
+
+impl Verdicts {
+    /// `Some(verdict)` when type and source decide; `None` when the event
+    /// itself must be matched.
+    fn get(&mut self, filter: &Filter, source: u16, ty: &str, name: &str) -> Option<bool> {
+        let i = source as usize;
+        if self.by_source.len() <= i {
+            self.by_source.resize_with(i + 1, HashMap::default);
+        }
+        if let Some(&v) = self.by_source[i].get(ty) {
+            return v;
+        }
+        if self.len >= MAX_VERDICTS {
+            self.by_source.iter_mut().for_each(HashMap::clear);
+            self.len = 0;
+        }
+        let v = filter.decide_type_source(ty, name);
+        self.by_source[i].insert(ty.into(), v);
+        self.len += 1;
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(source: u16, ty: &str, data: &str) -> Event {
+        Event {
+            source,
+            id: None,
+            ty: ty.into(),
+            time: None,
+            received: 0,
+            data: data.into(),
+            json: None,
+            webhook: None,
+        }
+    }
+
+    /// A writer that collects everything into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn run(filter: &str, limit: u64, batches: Vec<Vec<Event>>) -> (Vec<serde_json::Value>, u64) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sink = Sink::default();
+        let opts = PrinterOptions {
+            format: Format::Ndjson,
+            color: false,
+            filter: Filter::parse(filter).unwrap(),
+            limit,
+            names: vec!["a".to_owned(), "b".to_owned()].into(),
+        };
+        let (_, printed) = rt.block_on(async {
+            let p = Printer::start_with(opts, sink.clone()).unwrap();
+            for b in batches {
+                if !p.send(b).await {
+                    break;
+                }
+            }
+            p.finish(std::time::Duration::from_secs(10)).await.unwrap()
+        });
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let lines = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        (lines, printed)
+    }
+
+    #[test]
+    fn filters_by_cached_type_and_by_data_and_checks_json_late() {
+        let batch = vec![
+            ev(0, "charge.ok", r#"{"amount":5}"#),
+            ev(1, "charge.ok", r#"{"amount":50}"#),
+            ev(0, "invoice.paid", r#"{"amount":500}"#),
+            ev(0, "charge.ok", "not json"),
+            ev(0, "charge.ok", r#"{"amount":7}"#),
+        ];
+        let (lines, printed) = run("type:charge.* source:a", u64::MAX, vec![batch.clone()]);
+        assert_eq!(printed, 3);
+        assert_eq!(lines[0]["data"]["amount"], 5);
+        assert_eq!(lines[1]["data"], "not json", "non-JSON data printed as a string");
+        assert_eq!(lines[2]["data"]["amount"], 7);
+        let (lines, _) = run("type:charge.* .amount>6", u64::MAX, vec![batch]);
+        let amounts: Vec<_> = lines.iter().map(|l| l["data"]["amount"].clone()).collect();
+        assert_eq!(amounts, [50, 7]);
+    }
+
+    #[test]
+    fn stops_at_the_limit_across_batches() {
+        let batches = (0..10)
+            .map(|b| (0..10).map(|i| ev(0, "t", &format!("{}", b * 10 + i))).collect())
+            .collect();
+        let (lines, printed) = run("", 25, batches);
+        assert_eq!(printed, 25);
+        assert_eq!(lines.len(), 25);
+        assert_eq!(lines[24]["data"], 24);
+    }
+}
