@@ -112,7 +112,11 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
         }
         let body = ev.data.clone().into_bytes();
         // A delivery that failed verification is never re-signed.
-        let verify = if failed_verification { Verify::None } else { opts.verify };
+        let verify = if failed_verification {
+            Verify::None
+        } else {
+            opts.verify
+        };
         let headers = request_headers(meta, ev.id.as_deref(), &body, verify, &opts.key);
         let started = Instant::now();
         let result = client.post(&opts.to).headers(headers).body(body).send().await;
@@ -262,8 +266,14 @@ mod tests {
             "skipped 1 delivery that failed verification (bad signature): evt_a; \
              --include-unverified sends them as recorded (never re-signed)"
         );
-        s.note(Some("evt_b"), Some("timestamp outside tolerance: signed 12m ago, tolerance 5m"));
-        s.note(None, Some("timestamp outside tolerance: signed 3h ago, tolerance 5m"));
+        s.note(
+            Some("evt_b"),
+            Some("timestamp outside tolerance: signed 12m ago, tolerance 5m"),
+        );
+        s.note(
+            None,
+            Some("timestamp outside tolerance: signed 3h ago, tolerance 5m"),
+        );
         for i in 0..20 {
             s.note(Some(&format!("evt_{i}")), Some("bad signature"));
         }

@@ -220,7 +220,10 @@ async fn a_forged_delivery_is_not_re_signed_but_skipped_and_named() {
     );
     let got = seen.lock().unwrap().clone();
     assert_eq!(got.len(), 3);
-    assert!(got.iter().all(|(body, ..)| !body.contains("evt_forged")), "{got:?}");
+    assert!(
+        got.iter().all(|(body, ..)| !body.contains("evt_forged")),
+        "{got:?}"
+    );
 
     // Without --verify the same rule holds: the forgery is not sent.
     let (url, seen) = receiver().await;
@@ -237,7 +240,10 @@ async fn a_forged_delivery_is_not_re_signed_but_skipped_and_named() {
     );
     let got = seen.lock().unwrap().clone();
     assert_eq!(got.len(), 3);
-    assert!(got.iter().all(|(body, ..)| !body.contains("evt_forged")), "{got:?}");
+    assert!(
+        got.iter().all(|(body, ..)| !body.contains("evt_forged")),
+        "{got:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -246,7 +252,14 @@ async fn include_unverified_sends_the_forgery_as_recorded_and_unsigned() {
     let rec = recording_with_forgery(dir.path());
     let (url, seen) = receiver().await;
     let out = evtop(dir.path())
-        .args(["resend", "--verify", "stripe", "--secret", SECRET, "--include-unverified"])
+        .args([
+            "resend",
+            "--verify",
+            "stripe",
+            "--secret",
+            SECRET,
+            "--include-unverified",
+        ])
         .args(["--to", &url])
         .arg(&rec)
         .output()
@@ -256,7 +269,11 @@ async fn include_unverified_sends_the_forgery_as_recorded_and_unsigned() {
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
     );
-    assert_eq!(out.status.code(), Some(1), "the forgery got a 400: {stdout}{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the forgery got a 400: {stdout}{stderr}"
+    );
     assert!(!stderr.contains("skipped"), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{stdout}");
@@ -344,7 +361,14 @@ async fn stripe_python_accepts_every_delivery_evtop_re_signed() {
     let dir = tempfile::tempdir().unwrap();
     let rec = recording_with_forgery(dir.path());
     let out = evtop(dir.path())
-        .args(["resend", "--verify", "stripe", "--secret", SECRET, "--include-unverified"])
+        .args([
+            "resend",
+            "--verify",
+            "stripe",
+            "--secret",
+            SECRET,
+            "--include-unverified",
+        ])
         .args(["--to", &format!("http://127.0.0.1:{port}/hooks")])
         .arg(&rec)
         .output()
@@ -363,7 +387,12 @@ async fn stripe_python_accepts_every_delivery_evtop_re_signed() {
     }
     assert_eq!(
         seen,
-        ["accepted evt_1", "refused evt_forged", "accepted evt_2", "accepted evt_3"],
+        [
+            "accepted evt_1",
+            "refused evt_forged",
+            "accepted evt_2",
+            "accepted evt_3"
+        ],
         "every re-signed delivery accepted, the forgery (sent unsigned) refused: {stdout}"
     );
     let _ = py.kill().await;

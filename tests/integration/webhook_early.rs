@@ -60,7 +60,14 @@ for _ in range(tries):
         print("ERR", type(e).__name__, e, flush=True)
 "#;
     let out = tokio::process::Command::new("python3")
-        .args(["-c", SCRIPT, url, method, &TWO_MIB.to_string(), &TRIES.to_string()])
+        .args([
+            "-c",
+            SCRIPT,
+            url,
+            method,
+            &TWO_MIB.to_string(),
+            &TRIES.to_string(),
+        ])
         .output()
         .await
         .expect("python3 is needed for this test: install python3");
@@ -69,7 +76,10 @@ for _ in range(tries):
         "python3 failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// curl: `TRIES` POSTs of the file `body` to `url`; `extra` are more
@@ -135,8 +145,13 @@ async fn a_two_mib_body_gets_its_413_with_urllib_curl_and_reqwest() {
     // Streamed without a length: refused once past the limit, the rest
     // drained.
     for i in 0..TRIES {
-        let chunks = futures_util::stream::iter((0..32).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 1 << 16])));
-        let resp = client.post(&url).body(reqwest::Body::wrap_stream(chunks)).send().await;
+        let chunks =
+            futures_util::stream::iter((0..32).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 1 << 16])));
+        let resp = client
+            .post(&url)
+            .body(reqwest::Body::wrap_stream(chunks))
+            .send()
+            .await;
         let status = resp.map(|r| r.status().as_u16()).map_err(|e| format!("{e:?}"));
         assert_eq!(status, Ok(413), "reqwest streamed try {i}");
     }
@@ -196,7 +211,12 @@ async fn read_response(sock: &mut TcpStream, body_len: usize) -> String {
             .await
             .expect("an answer")
             .unwrap();
-        assert_eq!(n, 1, "connection closed mid-answer: {}", String::from_utf8_lossy(&got));
+        assert_eq!(
+            n,
+            1,
+            "connection closed mid-answer: {}",
+            String::from_utf8_lossy(&got)
+        );
         got.push(byte[0]);
     }
     let mut body = vec![0u8; body_len];
@@ -218,12 +238,18 @@ async fn a_drained_refusal_keeps_the_connection_for_the_next_delivery() {
     let (addr, _rx, cancel) = serve_with(Limits::default()).await;
     let mut sock = TcpStream::connect(addr).await.unwrap();
     let body = vec![b'x'; 100_000];
-    let head = format!("POST /h HTTP/1.1\r\nHost: evtop\r\nContent-Length: {}\r\n\r\n", body.len());
+    let head = format!(
+        "POST /h HTTP/1.1\r\nHost: evtop\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
     sock.write_all(head.as_bytes()).await.unwrap();
     sock.write_all(&body).await.unwrap();
     let answer = read_response(&mut sock, "body over 1024 bytes (max_event_bytes)\n".len()).await;
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
-    assert!(!answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     // Same connection, next request.
     sock.write_all(b"POST /h HTTP/1.1\r\nHost: evtop\r\nContent-Length: 2\r\n\r\n{}")
         .await
@@ -235,7 +261,7 @@ async fn a_drained_refusal_keeps_the_connection_for_the_next_delivery() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_body_past_the_drain_bound_is_answered_at_once_and_the_connection_closed() {
-    assert!(DRAIN_BYTES >= 4 << 20, "a few MiB: {DRAIN_BYTES}");
+    assert_eq!(Limits::default().drain_bytes, DRAIN_BYTES);
     let limits = Limits {
         drain_bytes: 10_000,
         ..Limits::default()
@@ -248,7 +274,10 @@ async fn a_body_past_the_drain_bound_is_answered_at_once_and_the_connection_clos
         .unwrap();
     let answer = read_response(&mut sock, 0).await;
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     assert!(closed(&mut sock).await, "the connection is closed");
     // At the bound: drained, answered, kept.
     let mut sock = TcpStream::connect(addr).await.unwrap();
@@ -258,7 +287,10 @@ async fn a_body_past_the_drain_bound_is_answered_at_once_and_the_connection_clos
     sock.write_all(&[b'x'; 10_000]).await.unwrap();
     let answer = read_response(&mut sock, 0).await;
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
-    assert!(!answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     // Streamed past the bound: cut off.
     let mut sock = TcpStream::connect(addr).await.unwrap();
     sock.write_all(b"POST /h HTTP/1.1\r\nHost: evtop\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -271,7 +303,12 @@ async fn a_body_past_the_drain_bound_is_answered_at_once_and_the_connection_clos
     }
     assert!(closed(&mut sock).await, "the connection is closed past the bound");
     // The server goes on answering.
-    let resp = sender().post(format!("http://{addr}/h")).body("{}").send().await.unwrap();
+    let resp = sender()
+        .post(format!("http://{addr}/h"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     cancel.cancel();
 }

@@ -153,7 +153,9 @@ async fn dispatch(router: &Router, req: Request<Incoming>) -> Response<Full<Byte
             StatusCode::METHOD_NOT_ALLOWED,
             "webhook deliveries are POST requests\n",
         );
-        reply.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        reply
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
         let (parts, body) = req.into_parts();
         return early_reply(&parts.headers, body, false, reply, &router.limits);
     }
