@@ -55,11 +55,19 @@ pub struct ResendArgs {
     #[arg(short, long, value_name = "EXPR")]
     pub filter: Option<String>,
     /// Re-sign each delivery with a fresh timestamp (recordings keep signatures masked).
+    /// Only deliveries that passed verification when received, or were received
+    /// with verify = "none", are ever re-signed.
     #[arg(long, value_enum, value_name = "SCHEME", requires = "secret")]
     pub verify: Option<SignScheme>,
     /// The signing secret for --verify (standard: whsec_ + base64).
     #[arg(long, value_name = "SECRET", requires = "verify")]
     pub secret: Option<String>,
+    /// Also send the deliveries that failed verification when received
+    /// ("verified": false, e.g. a bad signature), exactly as recorded: never
+    /// re-signed, so they arrive without a signature header. Without this flag
+    /// they are skipped, and counted and named on stderr.
+    #[arg(long)]
+    pub include_unverified: bool,
 }
 
 /// `resend --verify`.

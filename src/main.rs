@@ -117,6 +117,7 @@ fn resend(args: ResendArgs) -> Result<u8, Fatal> {
         filter,
         verify,
         key,
+        include_unverified: args.include_unverified,
     };
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     Ok(tail_runtime()?.block_on(evtop::resend::run(opts, &mut out, &mut err))?)

@@ -4,7 +4,18 @@
 //! (`--verify stripe|github|standard --secret S`), since a recording holds
 //! signature headers masked. Prints one line per delivery with the status
 //! it got; exits 1 if any did not get a 2xx.
+//!
+//! Re-signing never launders a forgery: only deliveries evtop verified
+//! when they arrived (`"verified": true`) or received without verifying
+//! (`null`, `verify = "none"`) are re-signed. Those that failed
+//! verification (`false`) are skipped and counted, with or without
+//! `--verify`; `--include-unverified` sends them too, but exactly as
+//! recorded — never with a fresh signature, so (their signature header
+//! being masked in the recording) they arrive unsigned. Skipping is not a
+//! failure: the exit code still says whether everything *sent* got a 2xx,
+//! and stderr says how many were skipped, why, and which.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -43,13 +54,23 @@ const SIGNATURES: &[&str] = &[
 
 /// What to resend, and where.
 pub struct ResendOptions {
+    /// The recording.
     pub file: PathBuf,
+    /// Where to send the deliveries.
     pub to: String,
+    /// Only the deliveries this matches.
     pub filter: Filter,
+    /// How to re-sign (`Verify::None`: send as recorded).
     pub verify: Verify,
     /// The HMAC key for `verify` (empty with `Verify::None`).
     pub key: Vec<u8>,
+    /// Also send the deliveries that failed verification when received,
+    /// as recorded and never re-signed (`--include-unverified`).
+    pub include_unverified: bool,
 }
+
+/// Ids of skipped deliveries named in the summary; the rest are counted.
+const SKIPPED_IDS_SHOWN: usize = 10;
 
 /// Per-request timeout.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,6 +85,7 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
     let file = std::fs::File::open(&opts.file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", opts.file.display()))?;
     let (mut sent, mut failed) = (0u64, 0u64);
+    let mut skipped = Skipped::default();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -83,12 +105,26 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
         if !opts.filter.matches(&ev.as_ref(&rec.source)) {
             continue;
         }
+        let failed_verification = meta.verified == Some(false);
+        if failed_verification && !opts.include_unverified {
+            skipped.note(ev.id.as_deref(), meta.reason.as_deref());
+            continue;
+        }
         let body = ev.data.clone().into_bytes();
-        let headers = request_headers(meta, ev.id.as_deref(), &body, opts.verify, &opts.key);
+        // A delivery that failed verification is never re-signed.
+        let verify = if failed_verification {
+            Verify::None
+        } else {
+            opts.verify
+        };
+        let headers = request_headers(meta, ev.id.as_deref(), &body, verify, &opts.key);
         let started = Instant::now();
         let result = client.post(&opts.to).headers(headers).body(body).send().await;
         let ms = started.elapsed().as_millis();
-        let what = format!("{} {}", inert(ev.id.as_deref().unwrap_or("-")), inert(&ev.ty));
+        let mut what = format!("{} {}", inert(ev.id.as_deref().unwrap_or("-")), inert(&ev.ty));
+        if failed_verification {
+            what.push_str(" [failed verification, sent as recorded]");
+        }
         sent += 1;
         match result {
             Ok(resp) if resp.status().is_success() => {
@@ -106,8 +142,65 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
             }
         }
     }
+    if let Some(summary) = skipped.summary() {
+        writeln!(err, "{summary}")?;
+    }
     writeln!(err, "resent {sent} deliveries, {failed} without a 2xx")?;
     Ok(u8::from(failed > 0))
+}
+
+/// The deliveries skipped for having failed verification: how many, why,
+/// and the first few ids.
+#[derive(Default)]
+struct Skipped {
+    count: u64,
+    /// Reason (up to its first `:`, so "timestamp outside tolerance"
+    /// groups whatever the age) → how many.
+    reasons: BTreeMap<String, u64>,
+    ids: Vec<String>,
+}
+
+impl Skipped {
+    fn note(&mut self, id: Option<&str>, reason: Option<&str>) {
+        self.count += 1;
+        let reason = reason.unwrap_or("no reason recorded");
+        let reason = reason.split(':').next().unwrap_or(reason).trim();
+        *self.reasons.entry(inert(reason).into_owned()).or_default() += 1;
+        if self.ids.len() < SKIPPED_IDS_SHOWN {
+            self.ids.push(inert(id.unwrap_or("(no id)")).into_owned());
+        }
+    }
+
+    /// `skipped 2 deliveries that failed verification (1 bad signature,
+    /// 1 no Stripe-Signature header): evt_a, evt_b; --include-unverified
+    /// sends them as recorded`, or nothing when none were skipped.
+    fn summary(&self) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let why = match self.reasons.len() {
+            1 => self.reasons.keys().cloned().collect::<String>(),
+            _ => self
+                .reasons
+                .iter()
+                .map(|(reason, n)| format!("{n} {reason}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let mut ids = self.ids.join(", ");
+        let unnamed = self.count - self.ids.len() as u64;
+        if unnamed > 0 {
+            ids.push_str(&format!(" and {unnamed} more"));
+        }
+        let (n, noun) = match self.count {
+            1 => ("1".to_owned(), "delivery"),
+            n => (n.to_string(), "deliveries"),
+        };
+        Some(format!(
+            "skipped {n} {noun} that failed verification ({why}): {ids}; \
+             --include-unverified sends them as recorded (never re-signed)"
+        ))
+    }
 }
 
 /// The recorded headers minus hop-by-hop and masked ones (and the old
@@ -157,4 +250,44 @@ fn request_headers(
         }
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SKIPPED_IDS_SHOWN, Skipped};
+
+    #[test]
+    fn the_skip_summary_groups_reasons_and_bounds_the_ids() {
+        let mut s = Skipped::default();
+        assert_eq!(s.summary(), None, "nothing skipped, nothing said");
+        s.note(Some("evt_a"), Some("bad signature"));
+        assert_eq!(
+            s.summary().unwrap(),
+            "skipped 1 delivery that failed verification (bad signature): evt_a; \
+             --include-unverified sends them as recorded (never re-signed)"
+        );
+        s.note(
+            Some("evt_b"),
+            Some("timestamp outside tolerance: signed 12m ago, tolerance 5m"),
+        );
+        s.note(
+            None,
+            Some("timestamp outside tolerance: signed 3h ago, tolerance 5m"),
+        );
+        for i in 0..20 {
+            s.note(Some(&format!("evt_{i}")), Some("bad signature"));
+        }
+        let summary = s.summary().unwrap();
+        assert!(
+            summary.starts_with(
+                "skipped 23 deliveries that failed verification \
+                 (21 bad signature, 2 timestamp outside tolerance): evt_a, evt_b, (no id), evt_0,"
+            ),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(&format!("and {} more;", 23 - SKIPPED_IDS_SHOWN)),
+            "{summary}"
+        );
+    }
 }

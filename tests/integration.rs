@@ -30,6 +30,8 @@ mod tui_loop;
 mod tui_tmux;
 #[path = "integration/webhook_binary.rs"]
 mod webhook_binary;
+#[path = "integration/webhook_early.rs"]
+mod webhook_early;
 #[path = "integration/webhook_forward.rs"]
 mod webhook_forward;
 #[path = "integration/webhook_limits.rs"]

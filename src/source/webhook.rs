@@ -25,6 +25,12 @@
 //! queue is full, the delivery is still answered and the loss is counted
 //! and reported as a drop.
 //!
+//! A reply sent before the body is read (404, 405, 413) goes out at once,
+//! and the rest of the body is drained in the background, bounded by
+//! [`DRAIN_BYTES`] and [`DRAIN_TIMEOUT`], so that a sender that writes its
+//! whole body before reading gets the reply rather than a reset
+//! (`drain.rs`).
+//!
 //! Sources that share a `listen` address share one server and are routed
 //! by `path` ([`Listeners`]). Redeliveries are recognised by event id: each
 //! source remembers the last [`SEEN_IDS`] ids (as 64-bit hashes, so a
@@ -32,6 +38,7 @@
 //! (`attempt` 2, 3, …).
 
 mod delivery;
+mod drain;
 mod forward;
 mod server;
 pub mod verify;
@@ -55,6 +62,17 @@ use crate::config::{SourceKind, SourceSpec, listen_url};
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request's body may take once its headers are in.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// At most this much of a refused request's body (413, 404, 405) is read
+/// and thrown away after the reply, so that a sender that writes its whole
+/// body before reading the answer (Python's urllib, most HTTP libraries)
+/// gets to read it instead of a reset; the connection is then kept. A body
+/// announced or found to be longer is not drained: the reply goes out with
+/// `Connection: close` and the connection is closed, and such a sender may
+/// see a reset instead of the reply.
+pub const DRAIN_BYTES: usize = 8 << 20;
+/// How long the drain of a refused body may take before the connection is
+/// closed (a sender that stalls mid-body cannot hold a connection longer).
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once per address; further ones wait, unaccepted,
 /// in the operating system's backlog until one ends.
 pub const MAX_CONNECTIONS: usize = 64;

@@ -12,9 +12,11 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
+use hyper::header::{CONNECTION, HeaderValue};
 use hyper::{HeaderMap, Request, Response, StatusCode};
 use tokio::sync::{Notify, mpsc};
 
+use super::drain::early_reply;
 use super::server::{Router, text};
 use super::{QUEUE_EVENTS, SEEN_IDS, forward, recorded_headers, verify};
 use crate::config::{SourceSpec, WebhookOptions};
@@ -61,21 +63,27 @@ impl Route {
 
     /// Handle one POST to this route's path.
     pub(super) async fn deliver(&self, router: &Router, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let (parts, body) = req.into_parts();
+        let (parts, mut body) = req.into_parts();
         let limit = self.ctx.max_event_bytes;
-        let body = match read_body(body, limit, router.limits.body_timeout).await {
-            Ok(body) => body,
-            Err(BodyError::TooLarge(bytes)) => {
-                let size = bytes.map(|b| format!(" of {b} bytes")).unwrap_or_default();
+        let limits = &router.limits;
+        let body = match read_body(&mut body, limit, limits.body_timeout).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge { announced, started }) => {
+                let size = announced.map(|b| format!(" of {b} bytes")).unwrap_or_default();
                 let detail = format!("delivery{size} over max_event_bytes = {limit}, answered 413");
                 self.enqueue(Item::Dropped(DropKind::Oversize, detail));
-                return text(
+                let reply = text(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!("body over {limit} bytes (max_event_bytes)\n"),
                 );
+                return early_reply(&parts.headers, body, started, reply, limits);
             }
             Err(BodyError::Timeout) => {
-                return text(StatusCode::REQUEST_TIMEOUT, "body not received in time\n");
+                let mut reply = text(StatusCode::REQUEST_TIMEOUT, "body not received in time\n");
+                reply
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+                return reply;
             }
             Err(BodyError::Broken) => return text(StatusCode::BAD_REQUEST, "body could not be read\n"),
         };
@@ -212,8 +220,9 @@ async fn feed(route: Arc<Route>, mut rx: mpsc::Receiver<Item>) {
 
 /// Why a body could not be read.
 enum BodyError {
-    /// Over the limit (with its announced size, when announced).
-    TooLarge(Option<u64>),
+    /// Over the limit: refused from its announced size before any of it
+    /// was read, or `started` and cut once past the limit.
+    TooLarge { announced: Option<u64>, started: bool },
     /// Not all there within the body timeout.
     Timeout,
     /// The connection broke.
@@ -222,20 +231,27 @@ enum BodyError {
 
 /// The whole body, at most `limit` bytes, within `timeout`. A
 /// `Content-Length` over the limit is refused before reading anything.
-async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<Bytes, BodyError> {
+/// On `TooLarge` the rest of the body stays in `body`, for
+/// [`early_reply`] to drain.
+async fn read_body(body: &mut Incoming, limit: usize, timeout: Duration) -> Result<Bytes, BodyError> {
     if let Some(len) = body.size_hint().exact()
         && len > limit as u64
     {
-        return Err(BodyError::TooLarge(Some(len)));
+        return Err(BodyError::TooLarge {
+            announced: Some(len),
+            started: false,
+        });
     }
     let read = async {
-        let mut body = body;
         let mut buf = BytesMut::new();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|_| BodyError::Broken)?;
             if let Ok(data) = frame.into_data() {
                 if buf.len() + data.len() > limit {
-                    return Err(BodyError::TooLarge(None));
+                    return Err(BodyError::TooLarge {
+                        announced: None,
+                        started: true,
+                    });
                 }
                 buf.extend_from_slice(&data);
             }

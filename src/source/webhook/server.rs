@@ -19,7 +19,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::delivery::Route;
-use super::{BODY_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, Routes};
+use super::drain::early_reply;
+use super::{BODY_TIMEOUT, DRAIN_BYTES, DRAIN_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, Routes};
 use crate::config::SourceKind;
 
 /// Pause after a failed `accept` (e.g. out of file descriptors), so the
@@ -36,6 +37,10 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// See [`MAX_CONNECTIONS`].
     pub max_connections: usize,
+    /// See [`DRAIN_BYTES`].
+    pub drain_bytes: usize,
+    /// See [`DRAIN_TIMEOUT`].
+    pub drain_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -44,6 +49,8 @@ impl Default for Limits {
             header_timeout: HEADER_TIMEOUT,
             body_timeout: BODY_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
+            drain_bytes: DRAIN_BYTES,
+            drain_timeout: DRAIN_TIMEOUT,
         }
     }
 }
@@ -133,18 +140,24 @@ pub async fn serve(listener: TcpListener, routes: Routes, limits: Limits) {
     }
 }
 
-/// 404 for an unknown path, 405 for another method, else the route.
+/// 404 for an unknown path, 405 for another method (both drained as in
+/// [`early_reply`]), else the route.
 async fn dispatch(router: &Router, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let Some(route) = router.routes.get(req.uri().path()) else {
-        return text(StatusCode::NOT_FOUND, "no webhook source at this path\n");
+        let (parts, body) = req.into_parts();
+        let reply = text(StatusCode::NOT_FOUND, "no webhook source at this path\n");
+        return early_reply(&parts.headers, body, false, reply, &router.limits);
     };
     if req.method() != Method::POST {
-        let mut resp = text(
+        let mut reply = text(
             StatusCode::METHOD_NOT_ALLOWED,
             "webhook deliveries are POST requests\n",
         );
-        resp.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
-        return resp;
+        reply
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        let (parts, body) = req.into_parts();
+        return early_reply(&parts.headers, body, false, reply, &router.limits);
     }
     route.deliver(router, req).await
 }
