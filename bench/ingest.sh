@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Benchmark 1 — headless ingest. One load server on 127.0.0.1 serves N SSE
-# events (~130 bytes, six types, half of them charge.*) as fast as the
-# socket takes them; in the same run we time:
-#   raw transport:  curl -sN URL > /dev/null
-#   evtop:          evtop tail --filter 'type:charge.*' --format ndjson --count N/2 URL > /dev/null
-#   pipeline:       curl -sN URL | grep '^data:' | cut -c7- | jq -c 'select(.type|startswith("charge."))' > /dev/null
-# Usage: bench/ingest.sh [N]   (default 1000000)
+# Benchmark 1 — headless SSE ingest. One load server on 127.0.0.1 serves N
+# SSE events (~130 bytes, six types, half of them charge.*) as fast as the
+# socket takes them; in the same run, ROUNDS times in turn, we time:
+#   raw:      curl -sN URL > /dev/null
+#   grep:     curl -sN URL | grep -c '^event: charge\.' > /dev/null
+#   evtop:    evtop tail --filter 'type:charge.*' --format ndjson --count N/2 URL > /dev/null
+#   pipeline: curl -sN URL | grep '^data:' | cut -c7- | jq -c 'select(.type|startswith("charge."))' > /dev/null
+# and print each one's median and evtop's ratio to the others.
+# Usage: bench/ingest.sh [N] [ROUNDS]   (defaults 1000000 and 5; needs curl, jq, bc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 N=${1:-1000000}
+ROUNDS=${2:-5}
 cargo build --release --quiet --example loadserver --bin evtop
 PORTFILE=$(mktemp)
 ./target/release/examples/loadserver "$N" > "$PORTFILE" 2>/dev/null &
@@ -16,13 +20,23 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -f "$PORTFILE"' EXIT
 for _ in $(seq 100); do [ -s "$PORTFILE" ] && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat "$PORTFILE")/"
-secs() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-raw=$(secs sh -c "curl -sN $URL > /dev/null")
-evtop=$(secs sh -c "./target/release/evtop tail --filter 'type:charge.*' --format ndjson --count $((N / 2)) $URL > /dev/null 2>/dev/null")
-pipe=$(secs sh -c "curl -sN $URL | grep '^data:' | cut -c7- | jq -c 'select(.type|startswith(\"charge.\"))' > /dev/null")
-printf 'events: %d\n' "$N"
-printf '%-10s %8.3f s  %12.0f events/s\n' raw "$raw" "$(echo "$N / $raw" | bc -l)"
-printf '%-10s %8.3f s  %12.0f events/s\n' evtop "$evtop" "$(echo "$N / $evtop" | bc -l)"
-printf '%-10s %8.3f s  %12.0f events/s\n' pipeline "$pipe" "$(echo "$N / $pipe" | bc -l)"
-printf 'evtop vs pipeline: %.1fx faster; evtop vs raw transport: %.1fx slower\n' \
-  "$(echo "$pipe / $evtop" | bc -l)" "$(echo "$evtop / $raw" | bc -l)"
+declare -A CMD=(
+  [raw]="curl -sN $URL > /dev/null"
+  [grep]="curl -sN $URL | grep -c '^event: charge\.' > /dev/null"
+  [evtop]="./target/release/evtop tail --filter 'type:charge.*' --format ndjson --count $((N / 2)) $URL > /dev/null 2>/dev/null"
+  [pipeline]="curl -sN $URL | grep '^data:' | cut -c7- | jq -c 'select(.type|startswith(\"charge.\"))' > /dev/null"
+)
+ORDER="raw grep evtop pipeline"
+declare -A T
+for _ in $(seq "$ROUNDS"); do
+  for k in $ORDER; do T[$k]="${T[$k]:-} $(secs "${CMD[$k]}")"; done
+done
+printf 'events: %d, rounds: %d (medians)\n' "$N" "$ROUNDS"
+for k in $ORDER; do
+  m=$(median ${T[$k]})
+  eval "M_$k=$m"
+  printf '%-9s %8.3f s %12.0f events/s   %s\n' "$k" "$m" "$(echo "$N / $m" | bc -l)" "${CMD[$k]//$URL/URL}"
+done
+printf 'evtop vs pipeline (curl|grep|cut|jq): %.1fx faster\n' "$(echo "$M_pipeline / $M_evtop" | bc -l)"
+printf 'evtop vs curl|grep: %.2fx the time; vs raw curl: %.2fx the time\n' \
+  "$(echo "$M_evtop / $M_grep" | bc -l)" "$(echo "$M_evtop / $M_raw" | bc -l)"

@@ -240,7 +240,7 @@ impl Connection {
                 continue;
             }
             let received = now_millis();
-            let mut events = Vec::new();
+            let mut events = Vec::with_capacity(items.len());
             for item in items.drain(..) {
                 match item {
                     Item::Event(e) => {

@@ -155,6 +155,16 @@ impl Parser {
     }
 
     fn process(&mut self, mut bytes: &[u8], out: &mut Vec<Item>) {
+        // Fast path: with no partial line pending, the chunk's complete
+        // lines are checked as UTF-8 once, together, and parsed in place.
+        if self.line.is_empty() && !self.skipping_line {
+            if let Some(last) = memchr::memrchr2(b'\r', b'\n', bytes) {
+                if let Ok(text) = std::str::from_utf8(&bytes[..=last]) {
+                    self.complete_lines(text, out);
+                    bytes = &bytes[last + 1..];
+                }
+            }
+        }
         while !bytes.is_empty() {
             if self.after_cr {
                 self.after_cr = false;
@@ -204,9 +214,43 @@ impl Parser {
         self.line.extend_from_slice(part);
     }
 
+    /// Lines of valid UTF-8, each with its line end (`text` ends with one).
+    fn complete_lines(&mut self, mut text: &str, out: &mut Vec<Item>) {
+        while !text.is_empty() {
+            if self.after_cr {
+                self.after_cr = false;
+                if text.as_bytes()[0] == b'\n' {
+                    text = &text[1..];
+                    continue;
+                }
+            }
+            let Some(i) = memchr::memchr2(b'\r', b'\n', text.as_bytes()) else {
+                return; // not reached: the caller cut `text` after a line end
+            };
+            self.whole_str_line(&text[..i], out);
+            self.after_cr = text.as_bytes()[i] == b'\r';
+            text = &text[i + 1..];
+        }
+    }
+
     /// A complete line that arrived in one piece: the same steps as
     /// [`Parser::push_line`] then [`Parser::end_line`], reading it in place.
     fn whole_line(&mut self, line: &[u8], out: &mut Vec<Item>) {
+        match std::str::from_utf8(line) {
+            Ok(text) => self.whole_str_line(text, out),
+            Err(_) => {
+                // Counted by its raw length, as in pieces.
+                self.block_bytes = self.block_bytes.saturating_add(line.len() as u64 + 1);
+                if self.data.len() + self.event_type.len() + line.len() > self.max {
+                    self.mark_oversize();
+                    return;
+                }
+                self.field(&String::from_utf8_lossy(line), out);
+            }
+        }
+    }
+
+    fn whole_str_line(&mut self, line: &str, out: &mut Vec<Item>) {
         self.block_bytes = self.block_bytes.saturating_add(line.len() as u64 + 1);
         if line.is_empty() {
             self.dispatch(out);
@@ -218,10 +262,7 @@ impl Parser {
             self.mark_oversize();
             return;
         }
-        match std::str::from_utf8(line) {
-            Ok(text) => self.field(text, out),
-            Err(_) => self.field(&String::from_utf8_lossy(line), out),
-        }
+        self.field(line, out);
     }
 
     fn mark_oversize(&mut self) {
@@ -259,19 +300,21 @@ impl Parser {
         if line.starts_with(':') {
             return;
         }
-        let (name, value) = match line.find(':') {
+        let (name, value) = match memchr::memchr(b':', line.as_bytes()) {
             Some(i) => {
                 let v = &line[i + 1..];
                 (&line[..i], v.strip_prefix(' ').unwrap_or(v))
             }
             None => (line, ""),
         };
-        match name {
-            "event" if !self.oversize => {
+        // Matched as byte arrays: compared in registers, no `memcmp` call
+        // per line.
+        match *name.as_bytes() {
+            [b'e', b'v', b'e', b'n', b't'] if !self.oversize => {
                 self.event_type.clear();
                 self.event_type.push_str(value);
             }
-            "data" if !self.oversize => {
+            [b'd', b'a', b't', b'a'] if !self.oversize => {
                 if self.data.len() + value.len() + 1 + self.event_type.len() > self.max {
                     self.mark_oversize();
                     return;
@@ -280,7 +323,7 @@ impl Parser {
                 self.data.push_str(value);
                 self.data.push('\n');
             }
-            "id" if !value.contains('\0') => {
+            [b'i', b'd'] if !value.contains('\0') => {
                 if !self.pending_id {
                     std::mem::swap(&mut self.committed_id, &mut self.id_buffer);
                     self.pending_id = true;
@@ -288,7 +331,7 @@ impl Parser {
                 self.id_buffer.clear();
                 self.id_buffer.push_str(value);
             }
-            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+            [b'r', b'e', b't', b'r', b'y'] if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 let ms = value.bytes().fold(0u64, |acc, b| {
                     acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
                 });

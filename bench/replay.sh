@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Benchmark 7 — filtering a recording. A recording of N events is made
+# once with `evtop tail --format ndjson` from the load server (kept in
+# target/bench/), then, in the same run, ROUNDS times in turn, we time:
+#   cat:   cat REC > /dev/null
+#   grep:  grep -c '"type":"charge\.' REC > /dev/null  (-c: GNU grep stops at the first match when writing to /dev/null)
+#   evtop: evtop replay --tail --speed 0 --filter 'type:charge.*' --format ndjson REC > /dev/null
+#   jq:    jq -c 'select(.type|startswith("charge."))' REC > /dev/null
+#   lnav:  lnav -n -c ':filter-in "type":"charge\.' REC > /dev/null
+# and print each one's median and evtop's ratio to the others.
+# Usage: bench/replay.sh [N] [ROUNDS]   (defaults 1000000 and 3; needs jq, lnav, bc)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/common.sh
+N=${1:-1000000}
+ROUNDS=${2:-3}
+cargo build --release --quiet --example loadserver --bin evtop
+mkdir -p target/bench
+REC="target/bench/rec-$N.ndjson"
+if [ ! -s "$REC" ]; then
+  PORTFILE=$(mktemp)
+  ./target/release/examples/loadserver "$N" > "$PORTFILE" 2>/dev/null &
+  SERVER=$!
+  for _ in $(seq 100); do [ -s "$PORTFILE" ] && break; sleep 0.1; done
+  ./target/release/evtop tail --format ndjson --count "$N" "stripe=http://127.0.0.1:$(cat "$PORTFILE")/" > "$REC" 2>/dev/null
+  kill $SERVER; rm -f "$PORTFILE"
+fi
+declare -A CMD=(
+  [cat]="cat $REC > /dev/null"
+  [grep]="grep -c '\"type\":\"charge\\.' $REC > /dev/null"
+  [evtop]="./target/release/evtop replay --tail --speed 0 --filter 'type:charge.*' --format ndjson $REC > /dev/null 2>/dev/null"
+  [jq]="jq -c 'select(.type|startswith(\"charge.\"))' $REC > /dev/null"
+  [lnav]="lnav -n -c ':filter-in \"type\":\"charge\\.' $REC > /dev/null"
+)
+ORDER="cat grep evtop jq lnav"
+command -v lnav >/dev/null || ORDER="cat grep evtop jq"
+declare -A T
+for _ in $(seq "$ROUNDS"); do
+  for k in $ORDER; do T[$k]="${T[$k]:-} $(secs "${CMD[$k]}")"; done
+done
+printf 'events: %d in %s (%d MB), rounds: %d (medians)\n' "$N" "$REC" "$(( $(stat -c %s "$REC") / 1000000 ))" "$ROUNDS"
+for k in $ORDER; do
+  m=$(median ${T[$k]})
+  eval "M_$k=$m"
+  printf '%-6s %8.3f s %12.0f events/s   %s\n' "$k" "$m" "$(echo "$N / $m" | bc -l)" "${CMD[$k]}"
+done
+printf 'evtop vs jq: %.1fx faster\n' "$(echo "$M_jq / $M_evtop" | bc -l)"
+[ -n "${M_lnav:-}" ] && printf 'evtop vs lnav: %.1fx faster\n' "$(echo "$M_lnav / $M_evtop" | bc -l)"
+printf 'evtop vs grep: %.2fx the time; vs cat: %.2fx the time\n' \
+  "$(echo "$M_evtop / $M_grep" | bc -l)" "$(echo "$M_evtop / $M_cat" | bc -l)"
