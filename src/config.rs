@@ -32,6 +32,7 @@
 mod cli;
 mod expand;
 mod file;
+mod listen;
 mod raw;
 mod validate;
 mod webhook;
@@ -44,8 +45,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use cli::{cli_poll_source, cli_sse_source, merge};
+pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, merge};
 pub use expand::mask_secrets;
+pub use listen::{check_listen_addresses, listen_warnings};
 pub use webhook::{
     DEFAULT_TOLERANCE, SecretKey, Verify, WebhookOptions, check_routes, cli_webhook_source, listen_url,
     parse_listen, standard_key,
@@ -88,6 +90,9 @@ pub struct Config {
     /// Every non-empty value that `${VAR}` expanded to, each once: mask these
     /// (with [`mask_secrets`]) in anything shown or logged.
     pub secrets: Vec<String>,
+    /// The file this was loaded from (`None`: no config file), shown by
+    /// `tail` on stderr and in the TUI's sources view.
+    pub path: Option<PathBuf>,
 }
 
 /// `[settings]`: limits shared by all sources.
@@ -99,6 +104,8 @@ pub struct Settings {
     pub max_event_bytes: usize,
     /// TUI frame cap.
     pub fps: u32,
+    /// Certificate checks for every HTTPS source (`--cacert`, `--insecure`).
+    pub tls: Tls,
 }
 
 impl Default for Settings {
@@ -107,8 +114,21 @@ impl Default for Settings {
             buffer: DEFAULT_BUFFER,
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
             fps: DEFAULT_FPS,
+            tls: Tls::default(),
         }
     }
+}
+
+/// How HTTPS certificates are checked. By default against the system's
+/// roots (on Linux those `$SSL_CERT_FILE`/`$SSL_CERT_DIR` name, when set).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tls {
+    /// PEM text of extra CA certificates trusted besides the system's
+    /// (`--cacert FILE`, read and checked at start).
+    pub extra_roots_pem: Option<Vec<u8>>,
+    /// Accept any certificate (`--insecure`); every live status of an
+    /// HTTPS source says so.
+    pub insecure: bool,
 }
 
 /// One source, from the config file or the command line.
@@ -427,7 +447,9 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config,
         path: path.to_path_buf(),
         source: Arc::new(e),
     })?;
-    parse_config(&text, &path.display().to_string(), env)
+    let mut config = parse_config(&text, &path.display().to_string(), env)?;
+    config.path = Some(path.to_path_buf());
+    Ok(config)
 }
 
 /// Find the config file (SPEC 1): the `--config` file (which must exist),
@@ -477,6 +499,21 @@ fn lookup_in(
         platform.map(Path::to_path_buf),
     ];
     Ok(candidates.into_iter().flatten().find(|p| p.is_file()))
+}
+
+/// The config file this process loaded, once `main` has said so with
+/// [`set_in_use`]: the TUI's sources view shows it. Process-wide because it
+/// is a fact about the process, and so the view needs no new plumbing.
+static IN_USE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Record which config file is in use (the first call wins).
+pub fn set_in_use(path: &Path) {
+    let _ = IN_USE.set(path.to_path_buf());
+}
+
+/// The config file in use, if any was loaded.
+pub fn in_use() -> Option<&'static Path> {
+    IN_USE.get().map(PathBuf::as_path)
 }
 
 /// Parse a human duration: `500ms`, `10s`, `2m`, `1h 30m` (humantime). The

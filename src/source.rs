@@ -108,6 +108,9 @@ pub struct SourceCtx {
     pub client: reqwest::Client,
     /// Values that came from `${VAR}`: masked in every text a source emits.
     pub secrets: Arc<[String]>,
+    /// An HTTPS source under `--insecure`: every live status says its
+    /// certificate is not checked.
+    pub tls_unchecked: bool,
 }
 
 impl SourceCtx {
@@ -119,6 +122,11 @@ impl SourceCtx {
                 reason: self.mask(&reason),
             },
             Status::Closed(r) => Status::Closed(self.mask(&r)),
+            Status::Live(r) if self.tls_unchecked => Status::Live(if r.is_empty() {
+                TLS_UNCHECKED.to_owned()
+            } else {
+                format!("{}, {TLS_UNCHECKED}", self.mask(&r))
+            }),
             Status::Live(r) => Status::Live(self.mask(&r)),
             s => s,
         };
@@ -202,6 +210,9 @@ impl Launcher {
         tasks
     }
 }
+
+/// What a live status of an HTTPS source adds under `--insecure`.
+pub const TLS_UNCHECKED: &str = "TLS unchecked: --insecure";
 
 /// First delay of the exponential backoff.
 pub const BACKOFF_INITIAL: Duration = Duration::from_secs(1);
@@ -353,9 +364,14 @@ pub fn quote_text(text: &str) -> String {
 }
 
 /// A reqwest error as one line: the whole cause chain (so a TLS failure says
-/// so), never the URL (which may hold a secret).
+/// so), never the URL (which may hold a secret). A certificate the checks
+/// refused is said in words with the next step (`self-signed certificate;
+/// use --cacert FILE …`), not as rustls's variant name.
 pub fn describe_error(err: reqwest::Error) -> String {
     let err = err.without_url();
+    if let Some(words) = certificate_problem(&err) {
+        return format!("cannot connect: {words}");
+    }
     let mut text = if err.is_timeout() {
         "timed out".to_owned()
     } else if err.is_connect() {
@@ -379,6 +395,52 @@ pub fn describe_error(err: reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The certificate error somewhere in `err`'s cause chain, in words, with
+/// what to do about it. rustls's error hides inside an `io::Error` whose
+/// `source()` skips it, so each `io::Error` is opened with `get_ref`.
+fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::CertificateError as C;
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(rustls::Error::InvalidCertificate(c)) = tls {
+            let next = "use --cacert FILE with the CA that signed it (or --insecure to skip the check)";
+            return Some(match c {
+                C::UnknownIssuer => format!(
+                    "certificate not trusted (self-signed, or signed by a CA this system does not know); {next}"
+                ),
+                C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => format!(
+                    "self-signed certificate (a CA certificate used as the server's own); {next}"
+                ),
+                C::Expired | C::ExpiredContext { .. } => {
+                    "certificate expired; renew it on the server (or --insecure to skip the check)".to_owned()
+                }
+                C::NotValidYet | C::NotValidYetContext { .. } => {
+                    "certificate not valid yet; check this machine's clock and the server's certificate".to_owned()
+                }
+                C::NotValidForNameContext { expected, presented } => format!(
+                    "certificate is for another host ({}, not {}); check the URL's host name \
+                     (or --insecure to skip the check)",
+                    presented.join(", "),
+                    expected.to_str()
+                ),
+                C::NotValidForName => {
+                    "certificate is for another host; check the URL's host name (or --insecure to skip the check)"
+                        .to_owned()
+                }
+                C::Revoked => "certificate revoked".to_owned(),
+                other => format!("certificate refused ({other:?}); {next}"),
+            });
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// A duration the way people read it: `850ms`, `4.2s`, `2m30s`.

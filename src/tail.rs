@@ -1,6 +1,9 @@
 //! `evtop tail`: the engine without a screen. Matching events go to stdout
 //! as NDJSON or text; diagnostics go to stderr, one line each, prefixed by
-//! the source name.
+//! the source name. Its exit status says whether any source ever worked
+//! (`tail/health.rs`).
+
+pub mod health;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +36,8 @@ pub struct TailOptions {
     pub filter: Filter,
     /// Colour the text format.
     pub color: bool,
+    /// Exit 1 once every source has failed this many times in a row.
+    pub fail_after: Option<u32>,
 }
 
 /// Run until `--count`, `--duration`, SIGINT/SIGTERM, or every source has
@@ -57,6 +62,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
     let mut printed = 0u64;
     let limit = opts.count.unwrap_or(u64::MAX);
     let mut code = 0;
+    let mut health = health::Health::new(config.sources.iter().map(|s| s.name.clone()));
     'run: loop {
         let n = tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH) => n,
@@ -68,6 +74,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             break; // every source has stopped
         }
         for msg in msgs.drain(..) {
+            health.observe(&msg);
             diagnose(&store, &msg);
             let resync = store.ingest(msg, now_millis(), |_, ev| {
                 if printed < limit && opts.filter.matches(&ev) {
@@ -96,6 +103,18 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         if printed >= limit {
             break;
         }
+        if let Some(n) = opts.fail_after.filter(|&n| health.all_failed(n)) {
+            eprintln!(
+                "evtop: every source failed {n} times in a row (--fail-after): {}",
+                inert(&health.reasons())
+            );
+            code = 1;
+            break;
+        }
+    }
+    if code == 0 && health.exit_code() != 0 {
+        eprintln!("evtop: no source ever connected: {}", inert(&health.reasons()));
+        code = 1;
     }
     engine.shutdown().await;
     if let Some(mut f) = state_file {
