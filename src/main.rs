@@ -97,7 +97,10 @@ fn help(topic: Option<&str>) -> Result<u8, Fatal> {
                 .map(|c| c.get_name().to_owned())
                 .filter(|n| n != "help")
                 .collect();
-            let Some(sub) = cmd.find_subcommand_mut(name).filter(|_| names.iter().any(|n| n == name)) else {
+            let Some(sub) = cmd
+                .find_subcommand_mut(name)
+                .filter(|_| names.iter().any(|n| n == name))
+            else {
                 return Err(Fatal::Usage(format!(
                     "no help on {name:?}; topics: filter, {}",
                     names.join(", ")
@@ -204,7 +207,9 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
     let env = |k: &str| std::env::var(k).ok();
     let path = match (&common.config, common.no_config) {
         (None, true) => None,
-        (explicit, _) => config::lookup(explicit.as_deref(), &env).map_err(|e| Fatal::Usage(e.to_string()))?,
+        (explicit, _) => {
+            config::lookup(explicit.as_deref(), &env).map_err(|e| Fatal::Usage(e.to_string()))?
+        }
     };
     let mut config = match &path {
         Some(p) => config::load(p, &env).map_err(|e| Fatal::Usage(e.to_string()))?,

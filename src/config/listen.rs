@@ -114,7 +114,8 @@ fn listening_inodes(table: &str, port: u16) -> Vec<String> {
             let cols: Vec<&str> = line.split_whitespace().collect();
             let local_port = cols.get(1)?.rsplit(':').next()?;
             let listening = *cols.get(3)? == "0A";
-            (listening && u16::from_str_radix(local_port, 16).ok()? == port).then(|| cols.get(9).map(|s| (*s).to_owned()))?
+            (listening && u16::from_str_radix(local_port, 16).ok()? == port)
+                .then(|| cols.get(9).map(|s| (*s).to_owned()))?
         })
         .collect()
 }
@@ -140,7 +141,10 @@ mod tests {
         let port = held.local_addr().unwrap().port();
         let spec = super::super::cli_webhook_source(&format!("hooks=127.0.0.1:{port}")).unwrap();
         let err = check_listen_addresses(std::slice::from_ref(&spec)).unwrap_err();
-        assert!(err.starts_with(&format!("cannot listen on 127.0.0.1:{port} (source hooks): ")), "{err}");
+        assert!(
+            err.starts_with(&format!("cannot listen on 127.0.0.1:{port} (source hooks): ")),
+            "{err}"
+        );
         assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
         drop(held);
         check_listen_addresses(&[spec]).unwrap();
@@ -152,6 +156,9 @@ mod tests {
         let local = super::super::cli_webhook_source("8787").unwrap();
         let warnings = listen_warnings(&[open, local]);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("0.0.0.0:8787 without verification"), "{warnings:?}");
+        assert!(
+            warnings[0].contains("0.0.0.0:8787 without verification"),
+            "{warnings:?}"
+        );
     }
 }

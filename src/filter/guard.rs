@@ -73,13 +73,20 @@ pub(super) fn check_word(units: &[Unit], written: &str) -> Result<(), String> {
 /// is an error; anything else is fine.
 fn colon_prefix(head: &str, lower: &str) -> Result<(), String> {
     if NOT_YET.contains(&lower) {
-        return Err(if lower == "drift" { NOT_YET_DRIFT } else { NOT_YET_TIME }.to_owned());
+        return Err(if lower == "drift" {
+            NOT_YET_DRIFT
+        } else {
+            NOT_YET_TIME
+        }
+        .to_owned());
     }
     if COLON_KEYWORDS.contains(&lower) {
         return Err(format!("keywords are lower-case: did you mean `{lower}:`?"));
     }
     if lower == "attempt" {
-        return Err("`attempt` takes an operator, not `:`: did you mean `attempt=N` or `attempt>N`?".to_owned());
+        return Err(
+            "`attempt` takes an operator, not `:`: did you mean `attempt=N` or `attempt>N`?".to_owned(),
+        );
     }
     let Some(keyword) = nearest(lower) else {
         return Ok(());
@@ -124,9 +131,7 @@ pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
-    }
+    d[0] = (0..=b.len()).collect();
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);

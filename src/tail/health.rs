@@ -78,9 +78,7 @@ impl Health {
     /// source that stopped for good without ever connecting counts as
     /// failed). False with no sources or `n` = 0.
     pub fn all_failed(&self, n: u32) -> bool {
-        n > 0
-            && !self.sources.is_empty()
-            && self.sources.iter().all(|s| s.dead || s.failures_in_a_row >= n)
+        n > 0 && !self.sources.is_empty() && self.sources.iter().all(|s| s.dead || s.failures_in_a_row >= n)
     }
 
     /// The exit code a run that ends now deserves: 1 when there were

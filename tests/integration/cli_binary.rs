@@ -51,9 +51,15 @@ async fn a_filter_typo_exits_2_naming_the_term_and_what_was_meant() {
     let dir = tempfile::tempdir().unwrap();
     for (filter, words) in [
         ("typ:order.paid", "unknown prefix `typ:` — did you mean `type:`?"),
-        ("amount>5", "a comparison needs a `.path`: did you mean `.amount>5`?"),
+        (
+            "amount>5",
+            "a comparison needs a `.path`: did you mean `.amount>5`?",
+        ),
         ("time>2026-01-01", "not supported yet"),
-        ("-drift", "`drift` (events that failed their contract) is not supported yet"),
+        (
+            "-drift",
+            "`drift` (events that failed their contract) is not supported yet",
+        ),
     ] {
         let out = run(evtop(dir.path()).args(["tail", "-f", filter, "http://127.0.0.1:9/"])).await;
         assert_eq!(out.status.code(), Some(2), "{filter}: {out:?}");
@@ -74,7 +80,15 @@ async fn a_filter_may_start_with_a_hyphen() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(ndjson_lines(&out.stdout).len(), 2);
     let out = run(evtop(dir.path())
-        .args(["tail", "--format", "ndjson", "--count", "1", "--filter", "-type:order.*"])
+        .args([
+            "tail",
+            "--format",
+            "ndjson",
+            "--count",
+            "1",
+            "--filter",
+            "-type:order.*",
+        ])
         .arg(format!("shop=http://{addr}/"))
         .arg("--duration")
         .arg("1s"))
@@ -92,7 +106,10 @@ async fn help_filter_prints_the_language() {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("--fail-after"));
     let out = run(evtop(dir.path()).args(["help"])).await;
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: evtop"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Usage: evtop"),
+        "{out:?}"
+    );
     let out = run(evtop(dir.path()).args(["help", "nope"])).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("topics: filter, tail"), "{out:?}");
@@ -105,11 +122,16 @@ async fn json_given_as_a_stream_points_to_poll_and_diff() {
         respond(&mut sock, "200 OK", &[("Content-Type", "application/json")], "[]").await;
     })
     .await;
-    let out = run(evtop(dir.path()).args(["tail", "--duration", "1s"]).arg(format!("http://{addr}/v1/events"))).await;
+    let out = run(evtop(dir.path())
+        .args(["tail", "--duration", "1s"])
+        .arg(format!("http://{addr}/v1/events")))
+    .await;
     let err = stderr(&out);
     assert!(
-        err.contains("content type is application/json, expected text/event-stream; it is not an SSE stream: \
-             if it lists events, try --poll URL; if it is one resource, try --diff URL"),
+        err.contains(
+            "content type is application/json, expected text/event-stream; it is not an SSE stream: \
+             if it lists events, try --poll URL; if it is one resource, try --diff URL"
+        ),
         "{err}"
     );
     assert_eq!(out.status.code(), Some(1), "it never connected: {err}");
@@ -122,18 +144,37 @@ async fn diff_and_poll_on_the_command_line() {
         let body = if req.path == "/ticker" {
             json!({"btc": 1}).to_string()
         } else {
-            json!([{"id": "evt_2", "type": "order.paid"}, {"id": "evt_1", "type": "order.created"}]).to_string()
+            json!([{"id": "evt_2", "type": "order.paid"}, {"id": "evt_1", "type": "order.created"}])
+                .to_string()
         };
-        respond(&mut sock, "200 OK", &[("Content-Type", "application/json")], &body).await;
+        respond(
+            &mut sock,
+            "200 OK",
+            &[("Content-Type", "application/json")],
+            &body,
+        )
+        .await;
     })
     .await;
     let out = run(evtop(dir.path())
-        .args(["tail", "--format", "ndjson", "--count", "1", "--interval", "100ms", "--diff"])
+        .args([
+            "tail",
+            "--format",
+            "ndjson",
+            "--count",
+            "1",
+            "--interval",
+            "100ms",
+            "--diff",
+        ])
         .arg(format!("btc=http://{addr}/ticker")))
     .await;
     assert!(out.status.success(), "{out:?}");
     let lines = ndjson_lines(&out.stdout);
-    assert_eq!((&lines[0]["source"], &lines[0]["type"]), (&json!("btc"), &json!("data")));
+    assert_eq!(
+        (&lines[0]["source"], &lines[0]["type"]),
+        (&json!("btc"), &json!("data"))
+    );
     assert_eq!(lines[0]["data"], json!({"btc": 1}));
     let out = run(evtop(dir.path())
         .args(["tail", "--format", "ndjson", "--count", "2", "--poll"])
@@ -142,11 +183,19 @@ async fn diff_and_poll_on_the_command_line() {
     assert!(out.status.success(), "{out:?}");
     let got: Vec<(String, String)> = ndjson_lines(&out.stdout)
         .iter()
-        .map(|v| (v["id"].as_str().unwrap().into(), v["type"].as_str().unwrap().into()))
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap().into(),
+                v["type"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
-        [("evt_1".into(), "order.created".into()), ("evt_2".into(), "order.paid".into())]
+        [
+            ("evt_1".into(), "order.created".into()),
+            ("evt_2".into(), "order.paid".into())
+        ]
     );
 }
 
@@ -160,7 +209,9 @@ async fn a_url_without_a_scheme_is_http_with_a_note() {
     .await;
     assert!(out.status.success(), "{out:?}");
     assert!(
-        stderr(&out).contains(&format!("evtop: no scheme in \"{addr}/stream\": using http://{addr}/stream (as curl does)")),
+        stderr(&out).contains(&format!(
+            "evtop: no scheme in \"{addr}/stream\": using http://{addr}/stream (as curl does)"
+        )),
         "{out:?}"
     );
     assert_eq!(ndjson_lines(&out.stdout)[0]["type"], "order.paid");
@@ -171,11 +222,19 @@ async fn listen_on_a_taken_port_is_an_error_at_start_and_open_listening_warns() 
     let dir = tempfile::tempdir().unwrap();
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = held.local_addr().unwrap().port();
-    let out = run(evtop(dir.path()).args(["tail", "--duration", "30s", "--listen", &format!("hooks={port}")])).await;
+    let out =
+        run(evtop(dir.path()).args(["tail", "--duration", "30s", "--listen", &format!("hooks={port}")]))
+            .await;
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = stderr(&out);
-    assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port} (source hooks): ")), "{err}");
-    assert!(err.contains(&format!("pid {}", std::process::id())), "names who holds it: {err}");
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port} (source hooks): ")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "names who holds it: {err}"
+    );
     drop(held);
 
     let out = run(evtop(dir.path()).args(["tail", "--duration", "500ms", "--listen", "0.0.0.0:0"])).await;
@@ -197,7 +256,10 @@ async fn the_config_in_use_is_said_and_no_config_skips_the_default() {
     .unwrap();
     let out = run(evtop(dir.path()).args(["tail", "--format", "ndjson", "--count", "1"])).await;
     assert!(out.status.success(), "{out:?}");
-    assert!(stderr(&out).contains(&format!("evtop: config {}\n", cfg.display())), "{out:?}");
+    assert!(
+        stderr(&out).contains(&format!("evtop: config {}\n", cfg.display())),
+        "{out:?}"
+    );
     assert_eq!(ndjson_lines(&out.stdout)[0]["source"], "fromconfig");
 
     let out = run(evtop(dir.path())
@@ -249,7 +311,11 @@ async fn fail_after_exits_1_once_every_source_failed_n_times() {
         err.contains("evtop: every source failed 2 times in a row (--fail-after): down: cannot connect"),
         "{err}"
     );
-    assert_eq!(err.matches("down: cannot connect").count(), 3, "two failures, then the exit line: {err}");
+    assert_eq!(
+        err.matches("down: cannot connect").count(),
+        3,
+        "two failures, then the exit line: {err}"
+    );
     let out = run(evtop(dir.path()).args(["tail", "--fail-after", "0", &url])).await;
     assert_eq!(out.status.code(), Some(2), "0 is refused: {out:?}");
 }

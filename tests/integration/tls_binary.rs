@@ -17,7 +17,11 @@ fn openssl(dir: &Path, args: &[&str]) {
         .stdin(Stdio::null())
         .output()
         .expect("openssl must be installed");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Keys and certificates in `dir`: `ca.pem` (a private CA), `leaf.pem` (for
@@ -25,11 +29,82 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// `openssl req -x509` makes it), each with its `*.key`.
 fn make_certs(dir: &Path) {
     let subj = |cn: &str| format!("/CN={cn}");
-    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", &subj("evtop test CA"), "-keyout", "ca.key", "-out", "ca.pem"]);
-    openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-subj", &subj("127.0.0.1"), "-keyout", "leaf.key", "-out", "leaf.csr"]);
-    std::fs::write(dir.join("leaf.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
-    openssl(dir, &["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "leaf.ext", "-out", "leaf.pem"]);
-    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", &subj("127.0.0.1"), "-keyout", "self.key", "-out", "self.pem"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &subj("evtop test CA"),
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            &subj("127.0.0.1"),
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+        ],
+    );
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &subj("127.0.0.1"),
+            "-keyout",
+            "self.key",
+            "-out",
+            "self.pem",
+        ],
+    );
 }
 
 /// `openssl s_server -HTTP` on 127.0.0.1 with `cert`, serving `/stream`: a
@@ -46,7 +121,17 @@ async fn tls_server(dir: &Path, cert: &str) -> (u16, tokio::process::Child) {
     };
     let key = cert.replace(".pem", ".key");
     let server = tokio::process::Command::new("openssl")
-        .args(["s_server", "-quiet", "-HTTP", "-accept", &format!("127.0.0.1:{port}"), "-cert", cert, "-key", &key])
+        .args([
+            "s_server",
+            "-quiet",
+            "-HTTP",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-cert",
+            cert,
+            "-key",
+            &key,
+        ])
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -108,7 +193,11 @@ async fn a_private_ca_is_refused_in_words_then_trusted_with_cacert_or_ssl_cert_f
 
     // The certificate names 127.0.0.1, not localhost.
     let other = format!("s=https://localhost:{port}/stream");
-    let out = run(evtop(dir.path()).args(["tail", "--duration", "1s", "--cacert"]).arg(&ca).arg(&other)).await;
+    let out = run(evtop(dir.path())
+        .args(["tail", "--duration", "1s", "--cacert"])
+        .arg(&ca)
+        .arg(&other))
+    .await;
     assert!(
         stderr(&out).contains("cannot connect: certificate is for another host (127.0.0.1, not localhost)"),
         "{out:?}"
@@ -129,13 +218,23 @@ async fn a_self_signed_certificate_is_named_and_insecure_says_so_on_the_status_l
 
     let out = run(evtop(dir.path()).args(["tail", "--duration", "1s", &url])).await;
     let err = stderr(&out);
-    assert!(err.contains("s: cannot connect: self-signed certificate"), "{err}");
+    assert!(
+        err.contains("s: cannot connect: self-signed certificate"),
+        "{err}"
+    );
     assert!(!err.contains("CaUsedAsEndEntity"), "{err}");
 
-    let out = run(evtop(dir.path()).args(["tail", "--format", "ndjson", "--count", "1", "--insecure", &url])).await;
+    let out =
+        run(evtop(dir.path()).args(["tail", "--format", "ndjson", "--count", "1", "--insecure", &url])).await;
     assert!(out.status.success(), "{out:?}");
     let err = stderr(&out);
-    assert!(err.contains("evtop: --insecure: HTTPS certificates are not checked"), "{err}");
-    assert!(err.contains("s: connected (HTTP 200, TLS unchecked: --insecure)"), "{err}");
+    assert!(
+        err.contains("evtop: --insecure: HTTPS certificates are not checked"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s: connected (HTTP 200, TLS unchecked: --insecure)"),
+        "{err}"
+    );
     assert_eq!(ndjson_lines(&out.stdout)[0]["type"], "tls.ok");
 }

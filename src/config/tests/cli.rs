@@ -66,7 +66,11 @@ fn non_http_urls_are_rejected() {
 #[test]
 fn a_url_without_a_scheme_is_taken_as_http_with_a_note() {
     for (arg, name, url) in [
-        ("localhost:8701/stream", "localhost", "http://localhost:8701/stream"),
+        (
+            "localhost:8701/stream",
+            "localhost",
+            "http://localhost:8701/stream",
+        ),
         ("feed=h.example/stream?a=b", "feed", "http://h.example/stream?a=b"),
         ("127.0.0.1:9/", "127.0.0.1", "http://127.0.0.1:9/"),
     ] {
@@ -144,7 +148,10 @@ fn poll_source_has_events_mode_defaults_and_the_interval() {
     assert!(spec.named_after_host);
     assert_eq!(spec.kind, SourceKind::Poll(PollOptions::default()));
     assert_eq!(
-        (spec.pointers.type_pointer.as_deref(), spec.pointers.id_pointer.as_deref()),
+        (
+            spec.pointers.type_pointer.as_deref(),
+            spec.pointers.id_pointer.as_deref()
+        ),
         (Some("/type"), Some("/id")),
         "--poll reads /type and /id as --listen does"
     );
@@ -175,7 +182,12 @@ fn poll_source_has_events_mode_defaults_and_the_interval() {
 
 #[test]
 fn diff_source_is_a_poll_source_in_diff_mode() {
-    let spec = cli_diff_source("btc=https://api.example.com/ticker", &[], Some(Duration::from_secs(1))).unwrap();
+    let spec = cli_diff_source(
+        "btc=https://api.example.com/ticker",
+        &[],
+        Some(Duration::from_secs(1)),
+    )
+    .unwrap();
     assert_eq!(spec.name, "btc");
     assert_eq!(spec.pointers, crate::event::Pointers::default());
     match spec.kind {
@@ -186,7 +198,11 @@ fn diff_source_is_a_poll_source_in_diff_mode() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        cli_err(cli_diff_source("https://h.example/", &[], Some(Duration::from_millis(50)))),
+        cli_err(cli_diff_source(
+            "https://h.example/",
+            &[],
+            Some(Duration::from_millis(50))
+        )),
         "command line: --interval must be at least 100ms, got 50ms"
     );
 }

@@ -52,7 +52,10 @@ fn webhook_terms_match_deliveries_and_never_other_events() {
         ("forward:502", [false, true, false, false]),
         ("forward:500", [false, false, false, false]),
         ("-forward:5xx", [true, false, true, true]),
-        ("verified:false attempt>1 forward:5xx", [false, true, false, false]),
+        (
+            "verified:false attempt>1 forward:5xx",
+            [false, true, false, false],
+        ),
         ("type:charge.* verified:true", [true, false, false, false]),
     ];
     let mut failures = Vec::new();
@@ -84,8 +87,16 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "typ:order.paid",
         "unknown prefix `typ:` — did you mean `type:`?",
     ),
-    ("-sorce:test", "-sorce:test", "unknown prefix `sorce:` — did you mean `source:`?"),
-    ("tpye:x", "tpye:x", "unknown prefix `tpye:` — did you mean `type:`?"),
+    (
+        "-sorce:test",
+        "-sorce:test",
+        "unknown prefix `sorce:` — did you mean `source:`?",
+    ),
+    (
+        "tpye:x",
+        "tpye:x",
+        "unknown prefix `tpye:` — did you mean `type:`?",
+    ),
     (
         "verifed:false",
         "verifed:false",
@@ -101,7 +112,11 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "attemt:2",
         "unknown prefix `attemt:` — did you mean `attempt` (written `attempt>…`)?",
     ),
-    ("Type:x", "Type:x", "keywords are lower-case: did you mean `type:`?"),
+    (
+        "Type:x",
+        "Type:x",
+        "keywords are lower-case: did you mean `type:`?",
+    ),
     (
         "attempt:2",
         "attempt:2",
@@ -122,8 +137,16 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "data.object.amount>=100",
         "a comparison needs a `.path`: did you mean `.data.object.amount>=100`?",
     ),
-    ("verified:maybe", "verified:maybe", "expected `verified:true`, `verified:false` or `verified:none`"),
-    ("verified:", "verified:", "expected `verified:true`, `verified:false` or `verified:none`"),
+    (
+        "verified:maybe",
+        "verified:maybe",
+        "expected `verified:true`, `verified:false` or `verified:none`",
+    ),
+    (
+        "verified:",
+        "verified:",
+        "expected `verified:true`, `verified:false` or `verified:none`",
+    ),
     (
         "attempt>",
         "attempt>",
@@ -139,7 +162,11 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "attempt~1",
         "expected an operator and a whole number, like `attempt>1` or `attempt=2`",
     ),
-    ("attempt>99999999999", "attempt>99999999999", "attempt number `99999999999` is too large"),
+    (
+        "attempt>99999999999",
+        "attempt>99999999999",
+        "attempt number `99999999999` is too large",
+    ),
     (
         "forward:6xx",
         "forward:6xx",
@@ -208,7 +235,8 @@ fn words_that_only_resemble_terms_stay_words() {
         let f = Filter::parse(expr).unwrap_or_else(|e| panic!("`{expr}` should be a word: {e}"));
         // Each is a word: it holds exactly when its text is in the event.
         let text = expr.trim_start_matches('-').trim_matches('"').to_lowercase();
-        let found = ev.data.to_lowercase().contains(&text) || ev.ty.contains(&text) || ev.id == Some(text.as_str());
+        let found =
+            ev.data.to_lowercase().contains(&text) || ev.ty.contains(&text) || ev.id == Some(text.as_str());
         assert_eq!(f.matches(&ev), found != expr.starts_with('-'), "`{expr}`");
     }
 }
@@ -226,7 +254,15 @@ fn edit_distance_counts_a_transposition_as_one() {
 #[test]
 fn the_help_text_names_every_term_and_fits_80_columns() {
     for needle in [
-        "type:", "source:", ".path", "verified:", "attempt", "forward:", "-TERM", "drift", "since:",
+        "type:",
+        "source:",
+        ".path",
+        "verified:",
+        "attempt",
+        "forward:",
+        "-TERM",
+        "drift",
+        "since:",
     ] {
         assert!(FILTER_HELP.contains(needle), "help lacks {needle}");
     }
