@@ -62,6 +62,19 @@ pub(super) fn check_word(units: &[Unit], written: &str) -> Result<(), String> {
         if lower == "attempt" {
             return Err("keywords are lower-case: did you mean `attempt`?".to_owned());
         }
+        if NOT_YET.contains(&lower.as_str()) {
+            return Err(if lower == "drift" {
+                NOT_YET_DRIFT
+            } else {
+                NOT_YET_TIME
+            }
+            .to_owned());
+        }
+        if COLON_KEYWORDS.contains(&lower.as_str()) {
+            return Err(format!(
+                "did you mean the keyword `{lower}:…`, or the field `.{written}`?"
+            ));
+        }
         return Err(format!(
             "a comparison needs a `.path`: did you mean `.{written}`?"
         ));

@@ -133,6 +133,16 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "a comparison needs a `.path`: did you mean `.status=failed`?",
     ),
     (
+        "type=charge.paid",
+        "type=charge.paid",
+        "did you mean the keyword `type:…`, or the field `.type=charge.paid`?",
+    ),
+    (
+        "-Source!=x",
+        "-Source!=x",
+        "did you mean the keyword `source:…`, or the field `.Source!=x`?",
+    ),
+    (
         "data.object.amount>=100",
         "data.object.amount>=100",
         "a comparison needs a `.path`: did you mean `.data.object.amount>=100`?",
@@ -194,6 +204,7 @@ fn typos_and_future_terms_are_errors_that_say_what_was_meant() {
         "until:5m",
         "-since:1h",
         "time=x",
+        "since=5m",
     ] {
         cases.push((term, term, NOT_YET_TIME));
     }
