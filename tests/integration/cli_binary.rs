@@ -319,3 +319,52 @@ async fn fail_after_exits_1_once_every_source_failed_n_times() {
     let out = run(evtop(dir.path()).args(["tail", "--fail-after", "0", &url])).await;
     assert_eq!(out.status.code(), Some(2), "0 is refused: {out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_terms_filter_deliveries_end_to_end() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = evtop(dir.path())
+        .args([
+            "tail",
+            "--format",
+            "ndjson",
+            "--count",
+            "1",
+            "-f",
+            "attempt>1 verified:none -forward:5xx",
+        ])
+        .args(["--listen", "hooks=127.0.0.1:0"])
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("the source says where it listens")
+            .unwrap()
+            .expect("stderr open");
+        if let Some(rest) = line.strip_prefix("hooks: connected (listening on ") {
+            break rest.trim_end_matches(')').to_owned();
+        }
+    };
+    for body in [
+        r#"{"type":"a","id":"one"}"#,
+        r#"{"type":"b","id":"two"}"#,
+        r#"{"type":"a","id":"one"}"#,
+    ] {
+        let resp = sender().post(&url).body(body).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let lines = ndjson_lines(&out.stdout);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        (&lines[0]["id"], &lines[0]["webhook"]["attempt"]),
+        (&json!("one"), &json!(2))
+    );
+}
