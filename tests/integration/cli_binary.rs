@@ -368,3 +368,63 @@ async fn webhook_terms_filter_deliveries_end_to_end() {
         (&json!("one"), &json!(2))
     );
 }
+
+/// The monitor's sources view (`s`) names the config file in use: the real
+/// binary in a tmux pane of its own server.
+#[test]
+fn the_sources_view_names_the_config_file() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("watch.toml");
+    std::fs::write(
+        &cfg,
+        "[[source]]\nname = \"cfgsrc\"\nurl = \"http://127.0.0.1:9/\"\n",
+    )
+    .unwrap();
+    let socket = format!("evtop-cli-{}-{}", std::process::id(), fastrand::u32(..));
+    let tmux = |args: &[&str]| {
+        let out = Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let cmd = format!(
+        "env HOME={d} XDG_CONFIG_HOME={d}/xdg EVTOP_LOG_FILE={d}/evtop.log TERM=xterm-256color {bin} -c {cfg}; sleep 60",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_evtop"),
+        cfg = cfg.display(),
+    );
+    tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    let wait = |what: &str, pred: &dyn Fn(&str) -> bool| {
+        for _ in 0..100 {
+            let screen = tmux(&["capture-pane", "-p"]);
+            if pred(&screen) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let screen = tmux(&["capture-pane", "-p"]);
+        tmux(&["kill-server"]);
+        panic!("{what} not seen; screen:\n{screen}");
+    };
+    wait("the status bar", &|s| s.contains("cfgsrc"));
+    tmux(&["send-keys", "s"]);
+    let screen = wait("the sources view", &|s| s.contains("sources (Esc closes"));
+    tmux(&["kill-server"]);
+    assert!(
+        screen.contains(&format!("config file: {}", cfg.display())),
+        "{screen}"
+    );
+}
