@@ -21,7 +21,8 @@ use crate::output::Format;
     name = "evtop",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
+    disable_help_subcommand = true,
+    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n  evtop help filter   (the filter language)\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,6 +41,13 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Send the recorded webhook deliveries in FILE to URL again, oldest first.
     Resend(ResendArgs),
+    /// Help: `evtop help filter` prints the filter language; `evtop help
+    /// tail` (or another subcommand) that subcommand's options.
+    Help {
+        /// `filter`, or a subcommand name; nothing for the main help.
+        #[arg(value_name = "TOPIC")]
+        topic: Option<String>,
+    },
 }
 
 /// `evtop resend`.
@@ -51,8 +59,8 @@ pub struct ResendArgs {
     /// Where to send them.
     #[arg(long, value_name = "URL")]
     pub to: String,
-    /// Only the deliveries matching this filter, e.g. 'type:charge.*'.
-    #[arg(short, long, value_name = "EXPR")]
+    /// Only the deliveries matching this filter, e.g. 'type:charge.*' (see `evtop help filter`).
+    #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// Re-sign each delivery with a fresh timestamp (recordings keep signatures masked).
     /// Only deliveries that passed verification when received, or were received
@@ -96,8 +104,8 @@ pub struct ReplayArgs {
     /// Keep reading as the files grow.
     #[arg(long)]
     pub follow: bool,
-    /// Initial filter, e.g. 'type:charge.* -source:test'.
-    #[arg(short, long, value_name = "EXPR")]
+    /// Initial filter, e.g. 'type:charge.* -source:test' (see `evtop help filter`).
+    #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
@@ -123,16 +131,23 @@ pub struct DemoArgs {
 /// Options every mode takes.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// SSE source URL, named after its host; `name=URL` names it. Repeatable.
+    /// SSE source URL, named after its host; `name=URL` names it. Without a
+    /// scheme (`localhost:8701/stream`) http:// is assumed, as curl does. Repeatable.
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
     /// Polling source (events mode: the response lists events, found
-    /// automatically), named after its host; `name=URL` names it. Repeatable.
+    /// automatically; type and id from each event's /type and /id), named
+    /// after its host; `name=URL` names it. Repeatable.
     #[arg(long = "poll", value_name = "URL")]
     pub polls: Vec<String>,
-    /// Time between polls of the --poll sources: 500ms, 10s, 2m [default: 2s;
-    /// at least 100ms]. A server's X-Poll-Interval or Retry-After can lengthen it.
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, requires = "polls")]
+    /// Polling source in diff mode: the response is one JSON resource, shown
+    /// as a snapshot and then a patch per change. Named as --poll. Repeatable.
+    #[arg(long = "diff", value_name = "URL")]
+    pub diffs: Vec<String>,
+    /// Time between polls of the --poll and --diff sources: 500ms, 10s, 2m
+    /// [default: 2s; at least 100ms]. A server's X-Poll-Interval or
+    /// Retry-After can lengthen it.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub interval: Option<Duration>,
     /// Webhook receiver: answers POSTs to PATH (default /) on PORT, on
     /// 127.0.0.1 unless HOST is given; signatures are not checked (use a
@@ -146,8 +161,21 @@ pub struct CommonArgs {
     /// Config file (sources from it and from the command line are merged).
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Initial filter, e.g. 'type:charge.* .data.object.amount>1000 -source:test'.
-    #[arg(short, long, value_name = "EXPR")]
+    /// Ignore the default config lookup ($EVTOP_CONFIG, ~/.config/evtop/…);
+    /// an explicit --config still applies.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Trust the CA certificates in FILE (PEM) as well as the system's, for
+    /// every HTTPS source. $SSL_CERT_FILE instead replaces the system's.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Do not check HTTPS certificates at all (every affected status line
+    /// says so). For testing only.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Initial filter, e.g. 'type:charge.* .data.object.amount>1000
+    /// -source:test'; may start with `-`. See `evtop help filter`.
+    #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// No colours (also when NO_COLOR is set).
     #[arg(long)]
@@ -182,6 +210,11 @@ pub struct TailOutput {
     /// At exit, write {source name: state document or null} as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub state_out: Option<PathBuf>,
+    /// Exit 1 as soon as every source has failed N times in a row (without
+    /// it, failing sources are retried until --count, --duration or a
+    /// signal; a run in which no source ever connected still exits 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub fail_after: Option<u32>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

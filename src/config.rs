@@ -16,7 +16,8 @@
 //!
 //! Command-line sources and their merge with the file's are in
 //! `config/cli.rs`; webhook sources (options, presets, `--listen`) in
-//! `config/webhook.rs`.
+//! `config/webhook.rs`; where the file is found in `config/lookup.rs`; the
+//! start-up checks of webhook `listen` addresses in `config/listen.rs`.
 //!
 //! Nothing here reads the process environment itself (only the
 //! `directories` crate does, for [`lookup`]'s last, platform location):
@@ -32,6 +33,8 @@
 mod cli;
 mod expand;
 mod file;
+mod listen;
+mod lookup;
 mod raw;
 mod validate;
 mod webhook;
@@ -44,8 +47,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use cli::{cli_poll_source, cli_sse_source, merge};
+pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, merge};
 pub use expand::mask_secrets;
+pub use listen::{check_listen_addresses, listen_warnings};
+pub use lookup::{in_use, lookup, set_in_use};
 pub use webhook::{
     DEFAULT_TOLERANCE, SecretKey, Verify, WebhookOptions, check_routes, cli_webhook_source, listen_url,
     parse_listen, standard_key,
@@ -88,6 +93,9 @@ pub struct Config {
     /// Every non-empty value that `${VAR}` expanded to, each once: mask these
     /// (with [`mask_secrets`]) in anything shown or logged.
     pub secrets: Vec<String>,
+    /// The file this was loaded from (`None`: no config file), shown by
+    /// `tail` on stderr and in the TUI's sources view.
+    pub path: Option<PathBuf>,
 }
 
 /// `[settings]`: limits shared by all sources.
@@ -99,6 +107,8 @@ pub struct Settings {
     pub max_event_bytes: usize,
     /// TUI frame cap.
     pub fps: u32,
+    /// Certificate checks for every HTTPS source (`--cacert`, `--insecure`).
+    pub tls: Tls,
 }
 
 impl Default for Settings {
@@ -107,8 +117,21 @@ impl Default for Settings {
             buffer: DEFAULT_BUFFER,
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
             fps: DEFAULT_FPS,
+            tls: Tls::default(),
         }
     }
+}
+
+/// How HTTPS certificates are checked. By default against the system's
+/// roots (on Linux those `$SSL_CERT_FILE`/`$SSL_CERT_DIR` name, when set).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tls {
+    /// PEM text of extra CA certificates trusted besides the system's
+    /// (`--cacert FILE`, read and checked at start).
+    pub extra_roots_pem: Option<Vec<u8>>,
+    /// Accept any certificate (`--insecure`); every live status of an
+    /// HTTPS source says so.
+    pub insecure: bool,
 }
 
 /// One source, from the config file or the command line.
@@ -427,56 +450,9 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config,
         path: path.to_path_buf(),
         source: Arc::new(e),
     })?;
-    parse_config(&text, &path.display().to_string(), env)
-}
-
-/// Find the config file (SPEC 1): the `--config` file (which must exist),
-/// else `$EVTOP_CONFIG` (which must exist when set and non-empty), else the
-/// first that is a file of `$XDG_CONFIG_HOME/evtop/config.toml`,
-/// `$HOME/.config/evtop/config.toml` and the platform config dir
-/// (`~/Library/Application Support/evtop/config.toml` on macOS,
-/// `%APPDATA%\evtop\config\config.toml` on Windows). `Ok(None)` when there
-/// is none.
-///
-/// The platform dir comes from the `directories` crate, which reads the
-/// process environment itself; all other variables come from `env`.
-pub fn lookup(
-    explicit: Option<&Path>,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<PathBuf>, ConfigError> {
-    let platform =
-        directories::ProjectDirs::from("", "", "evtop").map(|dirs| dirs.config_dir().join(CONFIG_FILE_NAME));
-    lookup_in(explicit, env, platform.as_deref())
-}
-
-/// [`lookup`] with the platform config file given, so tests do not depend on
-/// the machine's real config dir.
-fn lookup_in(
-    explicit: Option<&Path>,
-    env: &dyn Fn(&str) -> Option<String>,
-    platform: Option<&Path>,
-) -> Result<Option<PathBuf>, ConfigError> {
-    let must_exist = |path: PathBuf, via: &'static str| match std::fs::metadata(&path) {
-        Ok(_) => Ok(Some(path)),
-        Err(e) => Err(ConfigError::NotFound {
-            path,
-            via,
-            source: Arc::new(e),
-        }),
-    };
-    if let Some(path) = explicit {
-        return must_exist(path.to_path_buf(), "--config");
-    }
-    let var = |name: &str| env(name).filter(|v| !v.is_empty());
-    if let Some(path) = var("EVTOP_CONFIG") {
-        return must_exist(PathBuf::from(path), "$EVTOP_CONFIG");
-    }
-    let candidates = [
-        var("XDG_CONFIG_HOME").map(|d| Path::new(&d).join("evtop").join(CONFIG_FILE_NAME)),
-        var("HOME").map(|d| Path::new(&d).join(".config/evtop").join(CONFIG_FILE_NAME)),
-        platform.map(Path::to_path_buf),
-    ];
-    Ok(candidates.into_iter().flatten().find(|p| p.is_file()))
+    let mut config = parse_config(&text, &path.display().to_string(), env)?;
+    config.path = Some(path.to_path_buf());
+    Ok(config)
 }
 
 /// Parse a human duration: `500ms`, `10s`, `2m`, `1h 30m` (humantime). The

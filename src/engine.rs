@@ -20,7 +20,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Settings, SourceSpec};
+use crate::config::{Settings, SourceSpec, Tls};
 use crate::event::SourceId;
 use crate::source::{self, SourceCtx, SourceMsg};
 
@@ -45,7 +45,7 @@ pub struct Engine {
 impl Engine {
     /// Start one task per source. Must be called inside a tokio runtime.
     pub fn start(sources: &[SourceSpec], settings: &Settings, secrets: &[String]) -> anyhow::Result<Engine> {
-        let client = http_client()?;
+        let client = client_for(&settings.tls)?;
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let cancel = CancellationToken::new();
         let secrets: Arc<[String]> = secrets.into();
@@ -63,6 +63,7 @@ impl Engine {
                 max_event_bytes: settings.max_event_bytes,
                 client: client.clone(),
                 secrets: secrets.clone(),
+                tls_unchecked: settings.tls.insecure && spec.url.starts_with("https:"),
             };
             launcher.add(Arc::new(spec.clone()), ctx);
             resync.push(notify);
@@ -91,12 +92,27 @@ impl Engine {
     }
 }
 
-/// The one HTTP client every source shares (connection pool, TLS config).
+/// The HTTP client with the default certificate checks.
 pub fn http_client() -> anyhow::Result<reqwest::Client> {
-    let client = reqwest::Client::builder()
+    client_for(&Tls::default())
+}
+
+/// The one HTTP client every source shares (connection pool, TLS config).
+///
+/// Certificates are checked by rustls-platform-verifier: on Linux against
+/// the system's roots as `rustls-native-certs` finds them, which honours
+/// `$SSL_CERT_FILE` and `$SSL_CERT_DIR` (they *replace* the system's
+/// roots); `--cacert`'s certificates are trusted *as well*.
+pub fn client_for(tls: &Tls) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
         .user_agent(concat!("evtop/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
-        .tcp_keepalive(TCP_KEEPALIVE)
-        .build()?;
-    Ok(client)
+        .tcp_keepalive(TCP_KEEPALIVE);
+    if let Some(pem) = &tls.extra_roots_pem {
+        builder = builder.tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem)?);
+    }
+    if tls.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    Ok(builder.build()?)
 }

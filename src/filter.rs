@@ -14,7 +14,18 @@
 //! | `source:GLOB` | the event's source name matches the glob |
 //! | `.path OP VALUE` | a field of the JSON data compares with VALUE |
 //! | `word`, `"two words"` | case-insensitive substring of the type, the id or the raw data |
+//! | `verified:true` / `false` / `none` | a webhook delivery's verification |
+//! | `attempt OP N` | a webhook delivery's attempt number (`attempt>1`: redeliveries) |
+//! | `forward:2xx` / `forward:502` | what the app behind a webhook's `forward_to` answered |
 //! | `-TERM` | the term does not hold |
+//!
+//! Webhook terms (`filter/meta.rs`) never hold for events of other kinds of
+//! source. A term that looks like a keyword or a comparison but is not
+//! (`typ:x`, `Type:x`, `amount>5`) is an error suggesting what was meant,
+//! and the terms later sections add (`drift`, `since:`, `time>…`) are errors
+//! saying they are not supported yet (`filter/guard.rs`): a typo never
+//! becomes a silent word search. Quoted text is always a word (`"a=b"`).
+//! [`FILTER_HELP`] is the user-facing summary (`evtop help filter`, `?`).
 //!
 //! * **Quoting.** Any part of a term may be double-quoted (`"two words"`,
 //!   `.name="a b"`, `."a.b".c`, `-"two words"`). Inside quotes `\"` and `\\`
@@ -29,7 +40,7 @@
 //!   "charges or invoices"); likewise the positive `source:` terms. Each group
 //!   is AND-ed with the rest. A negated `-type:`/`-source:` term is an
 //!   ordinary AND-ed term, so `type:a.* -type:a.b` means "under `a.` but not
-//!   `a.b`". Keywords are lower-case: `Type:x` is a word.
+//!   `a.b`". Keywords are lower-case: `Type:x` is an error.
 //! * **Field paths**: a term whose first unquoted character is `.` is a field
 //!   term (quote it, `".5"`, to search for text instead). Paths start at the
 //!   data root and are dot-separated: `.status` is `data["status"]`,
@@ -78,9 +89,14 @@
 //! a result per (type, source) pair. Errors name the offending term because
 //! the prompt shows them verbatim while keeping the previous filter.
 
+mod guard;
+mod help;
+mod meta;
 mod parse;
 #[cfg(test)]
 mod tests;
+
+pub use help::FILTER_HELP;
 
 use std::cmp::Ordering;
 
@@ -145,6 +161,8 @@ enum Test {
     Word(Regex),
     /// `.path OP VALUE`.
     Field(Field),
+    /// `verified:`, `attempt OP N`, `forward:`: webhook metadata.
+    Meta(meta::Meta),
 }
 
 /// A whole-string, case-insensitive glob compiled to an anchored regex.
@@ -267,7 +285,7 @@ impl Filter {
             let held = match &term.test {
                 Test::Type(glob) => glob.is_match(ty),
                 Test::Source(glob) => glob.is_match(source),
-                Test::Word(_) | Test::Field(_) => return None,
+                Test::Word(_) | Test::Field(_) | Test::Meta(_) => return None,
             };
             result &= held != term.negated;
         }
@@ -324,7 +342,7 @@ impl Test {
     /// JSON parsing last.
     fn cost(&self) -> u8 {
         match self {
-            Test::Type(_) | Test::Source(_) => 0,
+            Test::Type(_) | Test::Source(_) | Test::Meta(_) => 0,
             Test::Word(_) => 1,
             Test::Field(_) => 2,
         }
@@ -339,6 +357,7 @@ impl Test {
                 re.is_match(ev.ty) || ev.id.is_some_and(|id| re.is_match(id)) || re.is_match(ev.data)
             }
             Test::Field(field) => field.holds(data.value()),
+            Test::Meta(meta) => meta.holds(ev.webhook),
         }
     }
 }

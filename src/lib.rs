@@ -27,10 +27,12 @@
 //! - [`store`]: the single owner of buffered events (a compact ring),
 //!   per-source state documents and counters, per-type rates. Pure: no I/O,
 //!   no clock; the caller passes `now`.
-//! - [`filter`]: the filter language, shared by `tail` and the TUI.
+//! - [`filter`]: the filter language, shared by `tail` and the TUI (and
+//!   its help text, `evtop help filter` and `?`).
 //! - [`config`]: TOML schema, `${VAR}` expansion, validation with precise
 //!   errors, secret masking.
-//! - [`tail`] + [`output`]: the headless mode; [`sanitize`] makes every
+//! - [`tail`] + [`output`]: the headless mode (`tail/health.rs` decides its
+//!   exit status from the sources' statuses); [`sanitize`] makes every
 //!   network-supplied string inert before it reaches a terminal.
 //! - [`tui`]: the monitor's loop (input, batched source messages, frame
 //!   tick); [`app`]: its state and key handling, no I/O; [`ui`]: pure

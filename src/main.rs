@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use evtop::cli::{Cli, Command, CommonArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput};
 use evtop::config::{self, Config, SourceSpec};
@@ -54,6 +54,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
     match cli.command {
         Some(Command::Tail(args)) => {
             let (config, filter) = prepare(&args.common, false)?;
+            announce(&config);
             let opts = tail_options(&args.output, colors_wanted(&args.common), filter);
             Ok(tail_runtime()?.block_on(tail::run(config, opts))?)
         }
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
                 let demo_sources = evtop::demo::start().await?;
                 config.sources = merge(demo_sources, std::mem::take(&mut config.sources))?;
                 if demo.tail {
+                    announce(&config);
                     let opts = tail_options(&demo.args.output, colors_wanted(&demo.args.common), filter);
                     Ok::<_, Fatal>(tail::run(config, opts).await?)
                 } else {
@@ -75,6 +77,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
         }
         Some(Command::Replay(args)) => replay(args),
         Some(Command::Resend(args)) => resend(args),
+        Some(Command::Help { topic }) => help(topic.as_deref()),
         None => {
             let (config, filter) = prepare(&cli.common, false)?;
             if !std::io::stdout().is_terminal() {
@@ -85,6 +88,46 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
             let color = colors_wanted(&cli.common);
             Ok(runtime()?.block_on(evtop::tui::run(config, filter, color))?)
         }
+    }
+}
+
+/// `evtop help [TOPIC]`: the filter language, a subcommand's help, or the
+/// main help (clap's own `help` subcommand is replaced by this one).
+fn help(topic: Option<&str>) -> Result<u8, Fatal> {
+    let mut cmd = Cli::command();
+    match topic {
+        Some("filter") => print!("{}", evtop::filter::FILTER_HELP),
+        None => cmd.print_long_help().map_err(anyhow::Error::from)?,
+        Some(name) => {
+            let names: Vec<String> = cmd
+                .get_subcommands()
+                .map(|c| c.get_name().to_owned())
+                .filter(|n| n != "help")
+                .collect();
+            let Some(sub) = cmd
+                .find_subcommand_mut(name)
+                .filter(|_| names.iter().any(|n| n == name))
+            else {
+                return Err(Fatal::Usage(format!(
+                    "no help on {name:?}; topics: filter, {}",
+                    names.join(", ")
+                )));
+            };
+            let mut sub = sub.clone().bin_name(format!("evtop {name}"));
+            sub.print_long_help().map_err(anyhow::Error::from)?;
+        }
+    }
+    Ok(0)
+}
+
+/// `tail`'s first stderr lines: which config file is in use, and that
+/// certificates are not checked.
+fn announce(config: &Config) {
+    if let Some(p) = &config.path {
+        eprintln!("evtop: config {}", p.display());
+    }
+    if config.settings.tls.insecure {
+        eprintln!("evtop: --insecure: HTTPS certificates are not checked");
     }
 }
 
@@ -158,6 +201,7 @@ fn tail_options(args: &TailOutput, colors: bool, filter: Filter) -> TailOptions 
         state_out: args.state_out.clone(),
         filter,
         color,
+        fail_after: args.fail_after,
     }
 }
 
@@ -168,21 +212,40 @@ fn merge(first: Vec<SourceSpec>, then: Vec<SourceSpec>) -> Result<Vec<SourceSpec
 /// Load the config, add command-line sources, parse the filter.
 fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filter), Fatal> {
     let env = |k: &str| std::env::var(k).ok();
-    let path = config::lookup(common.config.as_deref(), &env).map_err(|e| Fatal::Usage(e.to_string()))?;
+    let path = match (&common.config, common.no_config) {
+        (None, true) => None,
+        (explicit, _) => {
+            config::lookup(explicit.as_deref(), &env).map_err(|e| Fatal::Usage(e.to_string()))?
+        }
+    };
     let mut config = match &path {
         Some(p) => config::load(p, &env).map_err(|e| Fatal::Usage(e.to_string()))?,
         None => Config::default(),
     };
+    if let Some(p) = &config.path {
+        config::set_in_use(p);
+    }
+    config.settings.tls = tls(common)?;
+    if common.interval.is_some() && common.polls.is_empty() && common.diffs.is_empty() {
+        return Err(Fatal::Usage(
+            "--interval applies to --poll and --diff sources; none was given".into(),
+        ));
+    }
+    let usage = |e: config::ConfigError| Fatal::Usage(e.to_string());
     let mut cli_sources = Vec::new();
+    for url in common.urls.iter().chain(&common.polls).chain(&common.diffs) {
+        if let Some(note) = config::cli_url_note(url) {
+            eprintln!("evtop: {note}");
+        }
+    }
     for url in &common.urls {
-        cli_sources
-            .push(config::cli_sse_source(url, &common.headers).map_err(|e| Fatal::Usage(e.to_string()))?);
+        cli_sources.push(config::cli_sse_source(url, &common.headers).map_err(usage)?);
     }
     for url in &common.polls {
-        cli_sources.push(
-            config::cli_poll_source(url, &common.headers, common.interval)
-                .map_err(|e| Fatal::Usage(e.to_string()))?,
-        );
+        cli_sources.push(config::cli_poll_source(url, &common.headers, common.interval).map_err(usage)?);
+    }
+    for url in &common.diffs {
+        cli_sources.push(config::cli_diff_source(url, &common.headers, common.interval).map_err(usage)?);
     }
     for listen in &common.listens {
         cli_sources.push(config::cli_webhook_source(listen).map_err(|e| Fatal::Usage(e.to_string()))?);
@@ -204,13 +267,43 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
     config.sources = merge(file_sources, cli_sources)?;
     if config.sources.is_empty() && !allow_no_sources {
         return Err(Fatal::Usage(
-            "no sources: give a URL, --poll URL, --listen PORT, a config file (--config), or try `evtop demo`; see `evtop --help`"
+            "no sources: give a URL, --poll URL, --diff URL, --listen PORT, a config file (--config), or try `evtop demo`; see `evtop --help`"
                 .into(),
         ));
     }
     let filter =
         Filter::parse(common.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    // A port someone else holds is an error now, not a source retrying.
+    config::check_listen_addresses(&config.sources).map_err(|e| Fatal::Other(anyhow::anyhow!(e)))?;
+    for warning in config::listen_warnings(&config.sources) {
+        eprintln!("evtop: {warning}");
+    }
     Ok((config, filter))
+}
+
+/// `--cacert` (read and checked now) and `--insecure`.
+fn tls(common: &CommonArgs) -> Result<config::Tls, Fatal> {
+    let extra_roots_pem = match &common.cacert {
+        None => None,
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| Fatal::Usage(format!("--cacert {}: cannot read: {e}", path.display())))?;
+            match reqwest::Certificate::from_pem_bundle(&pem) {
+                Ok(certs) if !certs.is_empty() => Some(pem),
+                Ok(_) => {
+                    return Err(Fatal::Usage(format!(
+                        "--cacert {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    )));
+                }
+                Err(e) => return Err(Fatal::Usage(format!("--cacert {}: {e}", path.display()))),
+            }
+        }
+    };
+    Ok(config::Tls {
+        extra_roots_pem,
+        insecure: common.insecure,
+    })
 }
 
 fn colors_wanted(common: &CommonArgs) -> bool {

@@ -17,6 +17,7 @@
 pub mod file;
 pub mod poll;
 pub mod sse;
+mod tls;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -108,6 +109,9 @@ pub struct SourceCtx {
     pub client: reqwest::Client,
     /// Values that came from `${VAR}`: masked in every text a source emits.
     pub secrets: Arc<[String]>,
+    /// An HTTPS source under `--insecure`: every live status says its
+    /// certificate is not checked.
+    pub tls_unchecked: bool,
 }
 
 impl SourceCtx {
@@ -119,6 +123,11 @@ impl SourceCtx {
                 reason: self.mask(&reason),
             },
             Status::Closed(r) => Status::Closed(self.mask(&r)),
+            Status::Live(r) if self.tls_unchecked => Status::Live(if r.is_empty() {
+                TLS_UNCHECKED.to_owned()
+            } else {
+                format!("{}, {TLS_UNCHECKED}", self.mask(&r))
+            }),
             Status::Live(r) => Status::Live(self.mask(&r)),
             s => s,
         };
@@ -202,6 +211,9 @@ impl Launcher {
         tasks
     }
 }
+
+/// What a live status of an HTTPS source adds under `--insecure`.
+pub const TLS_UNCHECKED: &str = "TLS unchecked: --insecure";
 
 /// First delay of the exponential backoff.
 pub const BACKOFF_INITIAL: Duration = Duration::from_secs(1);
@@ -353,9 +365,14 @@ pub fn quote_text(text: &str) -> String {
 }
 
 /// A reqwest error as one line: the whole cause chain (so a TLS failure says
-/// so), never the URL (which may hold a secret).
+/// so), never the URL (which may hold a secret). A certificate the checks
+/// refused is said in words with the next step (`self-signed certificate;
+/// use --cacert FILE …`), not as rustls's variant name.
 pub fn describe_error(err: reqwest::Error) -> String {
     let err = err.without_url();
+    if let Some(words) = tls::certificate_problem(&err) {
+        return format!("cannot connect: {words}");
+    }
     let mut text = if err.is_timeout() {
         "timed out".to_owned()
     } else if err.is_connect() {

@@ -1,7 +1,9 @@
 //! `evtop tail`: the engine without a screen. Matching events go to stdout
 //! as NDJSON or text; diagnostics go to stderr, one line each, prefixed by
-//! the source name.
+//! the source name. Its exit status says whether any source ever worked
+//! (`tail/health.rs`).
 
+pub mod health;
 mod printer;
 mod stderr;
 
@@ -44,6 +46,8 @@ pub struct TailOptions {
     pub filter: Filter,
     /// Colour the text format.
     pub color: bool,
+    /// Exit 1 once every source has failed this many times in a row.
+    pub fail_after: Option<u32>,
 }
 
 /// Why the main loop ended.
@@ -54,6 +58,8 @@ enum End {
     Asked,
     /// The printer stopped by itself (count reached, reader gone, error).
     Printer(Finished, u64),
+    /// Every source failed `--fail-after` times in a row.
+    Failing,
 }
 
 /// Run until `--count`, `--duration`, SIGINT/SIGTERM, or every source has
@@ -88,6 +94,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
 
     let mut msgs = Vec::with_capacity(BATCH);
+    let mut health = health::Health::new(config.sources.iter().map(|s| s.name.clone()));
     let end = 'run: loop {
         let n = tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH) => n,
@@ -100,6 +107,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             break End::Sources;
         }
         for msg in msgs.drain(..) {
+            health.observe(&msg);
             let SourceMsg::Events {
                 source,
                 events,
@@ -110,6 +118,13 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                     diag.line(line);
                 }
                 store.ingest(msg, now_millis(), |_, _| {});
+                if let Some(n) = opts.fail_after.filter(|&n| health.all_failed(n)) {
+                    diag.line(format!(
+                        "evtop: every source failed {n} times in a row (--fail-after): {}",
+                        inert(&health.reasons())
+                    ));
+                    break 'run End::Failing;
+                }
                 continue;
             };
             if let Some(id) = store.observe(source, &events, cursor, now_millis()) {
@@ -128,6 +143,14 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             }
         }
     };
+    let mut code = u8::from(matches!(end, End::Failing));
+    if code == 0 && health.exit_code() != 0 {
+        diag.line(format!(
+            "evtop: no source ever connected: {}",
+            inert(&health.reasons())
+        ));
+        code = 1;
+    }
     engine.shutdown().await;
     let printed = match end {
         End::Printer(f, n) => Some((f, n)),
@@ -139,9 +162,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                 _ = sigterm.recv() => None,
             }
         }
-        End::Asked => printer.finish(EXIT_GRACE).await,
+        End::Asked | End::Failing => printer.finish(EXIT_GRACE).await,
     };
-    let mut code = 0;
     match printed {
         Some((Finished::Failed(e), _)) => {
             diag.line(format!("evtop: cannot write to stdout: {e}"));

@@ -8,6 +8,8 @@ mod support;
 #[path = "integration/poll_servers.rs"]
 mod poll_servers;
 
+#[path = "integration/cli_binary.rs"]
+mod cli_binary;
 #[path = "integration/faults.rs"]
 mod faults;
 #[path = "integration/memory.rs"]
@@ -24,6 +26,8 @@ mod resend;
 mod sse_source;
 #[path = "integration/tail_binary.rs"]
 mod tail_binary;
+#[path = "integration/tls_binary.rs"]
+mod tls_binary;
 #[path = "integration/tui_loop.rs"]
 mod tui_loop;
 #[path = "integration/tui_tmux.rs"]

@@ -1,5 +1,7 @@
 //! Sources given on the command line (`URL`, `name=URL`, `--poll URL`,
-//! `-H 'Name: value'`) and their merge with the config file's sources.
+//! `--diff URL`, `-H 'Name: value'`) and their merge with the config file's
+//! sources. A URL without a scheme (`localhost:8701/stream`) is taken as
+//! `http://`, as curl does; [`cli_url_note`] is the note saying so.
 //!
 //! There is no `${VAR}` expansion here: the shell has already done it.
 
@@ -9,8 +11,8 @@ use std::time::Duration;
 
 use super::validate::{check_header_name, check_header_value, check_http_url, is_name};
 use super::{
-    ConfigError, HeaderSpec, MAX_SOURCES, MIN_INTERVAL, PollOptions, SourceKind, SourceSpec, SseOptions,
-    is_sensitive_header,
+    ConfigError, HeaderSpec, MAX_SOURCES, MIN_INTERVAL, PollMode, PollOptions, SourceKind, SourceSpec,
+    SseOptions, is_sensitive_header,
 };
 use crate::event::Pointers;
 
@@ -25,7 +27,8 @@ pub fn cli_sse_source(arg: &str, headers: &[String]) -> Result<SourceSpec, Confi
 }
 
 /// A `--poll URL` (or `--poll name=URL`): a polling source in `events` mode,
-/// items auto-detected, other options at their defaults, named as in
+/// items auto-detected, each event's type and id read from its `/type` and
+/// `/id` (as `--listen` does), other options at their defaults, named as in
 /// [`cli_sse_source`]. `interval` (from `--interval`) must be at least
 /// [`MIN_INTERVAL`].
 pub fn cli_poll_source(
@@ -33,7 +36,50 @@ pub fn cli_poll_source(
     headers: &[String],
     interval: Option<Duration>,
 ) -> Result<SourceSpec, ConfigError> {
-    let mut opts = PollOptions::default();
+    let mut spec = cli_polling(arg, headers, interval, PollMode::Events)?;
+    spec.pointers = Pointers {
+        type_pointer: Some("/type".into()),
+        id_pointer: Some("/id".into()),
+        time_pointer: None,
+    };
+    Ok(spec)
+}
+
+/// A `--diff URL` (or `--diff name=URL`): a polling source in `diff` mode,
+/// the resource shown as a snapshot and then one patch per change; named
+/// and timed as [`cli_poll_source`].
+pub fn cli_diff_source(
+    arg: &str,
+    headers: &[String],
+    interval: Option<Duration>,
+) -> Result<SourceSpec, ConfigError> {
+    cli_polling(arg, headers, interval, PollMode::Diff)
+}
+
+/// The note for a command-line URL (`URL`, `name=URL`) given without a
+/// scheme: it is taken as `http://`. `None` when it has a scheme.
+pub fn cli_url_note(arg: &str) -> Option<String> {
+    let (_, url) = split_name(arg);
+    let full = default_scheme(url)?;
+    Some(format!("no scheme in {url:?}: using {full} (as curl does)"))
+}
+
+/// `url` with `http://` in front when it has no scheme (`host[:port]…`).
+fn default_scheme(url: &str) -> Option<String> {
+    let bare = !url.contains("://") && url.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[');
+    bare.then(|| format!("http://{url}"))
+}
+
+fn cli_polling(
+    arg: &str,
+    headers: &[String],
+    interval: Option<Duration>,
+    mode: PollMode,
+) -> Result<SourceSpec, ConfigError> {
+    let mut opts = PollOptions {
+        mode,
+        ..PollOptions::default()
+    };
     if let Some(interval) = interval {
         if interval < MIN_INTERVAL {
             return Err(ConfigError::CommandLine {
@@ -58,6 +104,8 @@ fn split_name(arg: &str) -> (Option<&str>, &str) {
 
 fn cli_source(arg: &str, headers: &[String], kind: SourceKind) -> Result<SourceSpec, ConfigError> {
     let (name, url) = split_name(arg);
+    let full = default_scheme(url);
+    let url = full.as_deref().unwrap_or(url);
     let cli_error = |message: String| ConfigError::CommandLine { message };
     let parsed = check_http_url(url).map_err(|m| cli_error(format!("{url:?}: {m}")))?;
     let (name, named_after_host) = match name {

@@ -141,6 +141,7 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
         settings,
         sources,
         secrets,
+        path: None,
     })
 }
 
@@ -162,6 +163,7 @@ fn settings(raw: &RawSettings, file: &str) -> Result<Settings, ConfigError> {
         )?
         .map_or(default.max_event_bytes, to_usize),
         fps: in_range(&ctx, "fps", raw.fps, FPS_RANGE)?.unwrap_or(default.fps),
+        tls: default.tls,
     })
 }
 

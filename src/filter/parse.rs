@@ -8,7 +8,7 @@
 
 use regex::Regex;
 
-use super::{Cmp, Field, FilterError, Glob, Num, Operand, OrderOp, Segment, Term, Test};
+use super::{Cmp, Field, FilterError, Glob, Num, Operand, OrderOp, Segment, Term, Test, guard, meta};
 
 /// One character of a term after quote processing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,14 +100,24 @@ pub(super) fn term(raw: &RawTerm<'_>) -> Result<Term, FilterError> {
             Some(_) => {}
         }
     }
+    // The term as written after its `-`, for suggestions.
+    let written = if negated { &raw.text[1..] } else { raw.text };
     let test = if let Some(rest) = strip_keyword(units, "type:") {
         glob(rest, "type").map(Test::Type)
     } else if let Some(rest) = strip_keyword(units, "source:") {
         glob(rest, "source").map(Test::Source)
     } else if let Some((Plain('.'), rest)) = units.split_first() {
         field(rest).map(Test::Field)
+    } else if let Some(rest) = strip_keyword(units, "verified:") {
+        meta::verified(&text(rest)).map(Test::Meta)
+    } else if let Some(rest) = strip_keyword(units, "forward:") {
+        meta::forward(&text(rest)).map(Test::Meta)
+    } else if let Some(rest) = strip_keyword(units, "attempt")
+        .filter(|rest| matches!(rest.first(), Some(Plain(c)) if OP_CHARS.contains(c)))
+    {
+        meta::attempt(&text(rest)).map(Test::Meta)
     } else {
-        word(units).map(Test::Word)
+        guard::check_word(units, written).and_then(|()| word(units).map(Test::Word))
     };
     test.map(|test| Term { negated, test })
         .map_err(|reason| error(raw.text, &reason))

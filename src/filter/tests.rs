@@ -6,6 +6,7 @@
 mod api;
 mod errors;
 mod props;
+mod terms;
 
 use super::Filter;
 use crate::event::{EventRef, is_json};

@@ -185,8 +185,15 @@ impl Connection {
             } else {
                 content_type
             };
+            // JSON is the usual mistake: an API endpoint, not a stream.
+            let hint = if essence == "application/json" || essence.ends_with("+json") {
+                "; it is not an SSE stream: if it lists events, try --poll URL; \
+                 if it is one resource, try --diff URL"
+            } else {
+                ""
+            };
             return Outcome::Failed(format!(
-                "HTTP {} but content type is {got}, expected text/event-stream",
+                "HTTP {} but content type is {got}, expected text/event-stream{hint}",
                 status.as_u16()
             ));
         }

@@ -21,6 +21,15 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     ));
     let w = block.inner(area).width as usize;
     let mut lines = Vec::new();
+    if let Some(p) = crate::config::in_use() {
+        lines.extend([
+            Line::styled(
+                fit(&format!("config file: {}", p.display()), w, false),
+                theme.dim(),
+            ),
+            Line::raw(""),
+        ]);
+    }
     for s in app.store.sources() {
         let age = s.last_event_at.map_or("never".to_owned(), |t| {
             format!(

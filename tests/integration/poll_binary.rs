@@ -185,7 +185,11 @@ async fn bearer_token_from_env_is_sent_but_never_shown() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the only source never connected: {out:?}"
+    );
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(

@@ -258,7 +258,7 @@ async fn secret_from_env_never_printed() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1), "the only source never connected");
     let reqs = seen.lock().unwrap().clone();
     assert_eq!(
         reqs[0].header("Authorization"),

@@ -58,9 +58,31 @@ fn non_http_urls_are_rejected() {
         "command line: \"ws://h.example/\": expected an http or https URL, not ws:"
     );
     assert_eq!(
-        cli_err(cli_sse_source("feed=h.example/stream", &[])),
-        "command line: \"h.example/stream\": not a valid URL (relative URL without a base)"
+        cli_err(cli_sse_source("feed=/stream", &[])),
+        "command line: \"/stream\": not a valid URL (relative URL without a base)"
     );
+}
+
+#[test]
+fn a_url_without_a_scheme_is_taken_as_http_with_a_note() {
+    for (arg, name, url) in [
+        (
+            "localhost:8701/stream",
+            "localhost",
+            "http://localhost:8701/stream",
+        ),
+        ("feed=h.example/stream?a=b", "feed", "http://h.example/stream?a=b"),
+        ("127.0.0.1:9/", "127.0.0.1", "http://127.0.0.1:9/"),
+    ] {
+        let spec = sse(arg);
+        assert_eq!((spec.name.as_str(), spec.url.as_str()), (name, url), "{arg}");
+        let note = cli_url_note(arg).unwrap_or_else(|| panic!("no note for {arg}"));
+        assert!(note.contains(&format!("using {url} (as curl does)")), "{note}");
+    }
+    assert_eq!(cli_url_note("https://h.example/"), None);
+    assert_eq!(cli_url_note("feed=http://h.example/"), None);
+    let spec = cli_poll_source("localhost:8701/v1/events", &[], None).unwrap();
+    assert_eq!(spec.url, "http://localhost:8701/v1/events");
 }
 
 #[test]
@@ -125,6 +147,14 @@ fn poll_source_has_events_mode_defaults_and_the_interval() {
     assert_eq!(spec.name, "api.example.com");
     assert!(spec.named_after_host);
     assert_eq!(spec.kind, SourceKind::Poll(PollOptions::default()));
+    assert_eq!(
+        (
+            spec.pointers.type_pointer.as_deref(),
+            spec.pointers.id_pointer.as_deref()
+        ),
+        (Some("/type"), Some("/id")),
+        "--poll reads /type and /id as --listen does"
+    );
     let spec = cli_poll_source(
         "ev=https://api.example.com/events",
         &[],
@@ -142,6 +172,33 @@ fn poll_source_has_events_mode_defaults_and_the_interval() {
     }
     assert_eq!(
         cli_err(cli_poll_source(
+            "https://h.example/",
+            &[],
+            Some(Duration::from_millis(50))
+        )),
+        "command line: --interval must be at least 100ms, got 50ms"
+    );
+}
+
+#[test]
+fn diff_source_is_a_poll_source_in_diff_mode() {
+    let spec = cli_diff_source(
+        "btc=https://api.example.com/ticker",
+        &[],
+        Some(Duration::from_secs(1)),
+    )
+    .unwrap();
+    assert_eq!(spec.name, "btc");
+    assert_eq!(spec.pointers, crate::event::Pointers::default());
+    match spec.kind {
+        SourceKind::Poll(p) => {
+            assert_eq!(p.mode, PollMode::Diff);
+            assert_eq!(p.interval, Duration::from_secs(1));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        cli_err(cli_diff_source(
             "https://h.example/",
             &[],
             Some(Duration::from_millis(50))

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::super::{ConfigError, lookup_in};
+use super::super::ConfigError;
+use super::super::lookup::lookup_in;
 use super::{env_of, no_env};
 
 /// A temporary tree with a config file at each implicit location.

@@ -331,7 +331,9 @@ impl Parser {
                 self.id_buffer.clear();
                 self.id_buffer.push_str(value);
             }
-            [b'r', b'e', b't', b'r', b'y'] if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+            [b'r', b'e', b't', b'r', b'y']
+                if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 let ms = value.bytes().fold(0u64, |acc, b| {
                     acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
                 });

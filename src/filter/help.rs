@@ -1,0 +1,33 @@
+//! The filter language as users read it: printed by `evtop help filter` and
+//! shown in the TUI's `?` help, one text for both (kept in step with the
+//! README's filter table and SPEC 5).
+
+/// The filter language in under 80 columns a line.
+pub const FILTER_HELP: &str = "\
+Filter: terms separated by spaces; an event must match every term.
+  (TUI: `/` opens the prompt; `tail`, `replay`, `resend`: -f/--filter EXPR)
+
+  type:GLOB            type matches; * any run, ? one character
+                       (several type: terms: any of them)
+  source:GLOB          came from that source (several: any of them)
+  .path OP VALUE       a field of the JSON data; OP is = != > >= < <= ~
+                       .status=failed  .data.object.amount>1000
+                       .items[0].price<5  .email~@acme\\.com$  (~ is a regex)
+  word  \"two words\"    case-insensitive text in the type, id or data
+  verified:true        webhook deliveries whose signature checked out
+    verified:false       ... or failed; verified:none: verify = \"none\"
+  attempt>1            webhook redeliveries (attempt OP N, OP as above)
+  forward:5xx          the app behind forward_to answered 5xx (or 502, 2xx)
+  -TERM                negation: -type:ping  -source:test  -verified:true
+
+  Webhook terms never match events of other sources.
+  Quoted text is always a word: \"a=b\", \"typ:x\", \"-x\".
+  Typos are errors, not searches: typ:x (did you mean type:?),
+  amount>5 (did you mean .amount>5?).
+  Not supported yet: drift, since:, until:, time OP T, received OP T.
+
+Examples:
+  type:charge.* .data.object.amount>1000 -source:test
+  verified:false   attempt>1 forward:5xx   \"card declined\"
+  evtop tail -f -source:test URL   (a filter may start with -)
+";
