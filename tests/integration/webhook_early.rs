@@ -196,6 +196,7 @@ async fn serve_with(limits: Limits) -> (SocketAddr, mpsc::Receiver<SourceMsg>, C
         max_event_bytes: 1024,
         client: evtop::engine::http_client().unwrap(),
         secrets: Arc::from([]),
+        tls_unchecked: false,
     };
     tokio::spawn(serve(listener, vec![(Arc::new(spec), ctx)], limits));
     (addr, rx, cancel)
