@@ -159,9 +159,9 @@ fn detail_opens_and_scrolls() {
     assert_eq!(app.focus, Pane::Detail);
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.detail_scroll, 2);
+    assert_eq!(app.detail_cursor, 2);
     key(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.detail_scroll, 1);
+    assert_eq!(app.detail_cursor, 1);
     key(&mut app, KeyCode::Esc);
     assert!(!app.show_detail);
     assert_eq!(app.focus, Pane::Feed);

@@ -145,7 +145,7 @@ fn streamdata_snapshot_and_every_patch_op() {
         s.sources()[0].state,
         Some(serde_json::json!({"b":{"c":[1,2]},"d":"y","f":5,"g":[1,2]}))
     );
-    let paths: Vec<_> = s.sources()[0].changed.iter().map(|(p, _)| p.as_str()).collect();
+    let paths: Vec<_> = s.sources()[0].changed.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, ["", "/e", "/a", "/d", "/f", "/g", "/d"]);
     // Both kinds stay in the feed as events.
     assert_eq!(s.records().len(), 2);
