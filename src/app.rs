@@ -267,3 +267,5 @@ impl App {
 pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod truth_tests;

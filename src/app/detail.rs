@@ -51,6 +51,13 @@ impl App {
                 },
             })
         });
+        // Start on the first field a filter can take.
+        if let Some(doc) = self.pinned_doc() {
+            self.detail_cursor = json::detail_rows(&doc, self.detail_paths)
+                .iter()
+                .position(|l| json::filter_term(&doc, &l.path).is_some())
+                .unwrap_or(0);
+        }
     }
 
     /// Whether the pinned event has left the ring buffer.
@@ -87,8 +94,17 @@ impl App {
             KeyCode::Char('g') | KeyCode::Home => self.detail_cursor = 0,
             KeyCode::Char('G') | KeyCode::End => self.detail_cursor = usize::MAX / 2,
             KeyCode::Char('p') => {
+                // Stay on the same field in the other view.
+                let doc = self.pinned_doc();
+                let path = doc.as_ref().and_then(|d| {
+                    let rows = json::detail_rows(d, self.detail_paths);
+                    rows.get(self.detail_cursor).map(|l| l.path.clone())
+                });
                 self.detail_paths = !self.detail_paths;
-                self.detail_cursor = 0;
+                self.detail_cursor = doc
+                    .zip(path)
+                    .and_then(|(d, p)| json::detail_rows(&d, self.detail_paths).iter().position(|l| l.path == p))
+                    .unwrap_or(0);
             }
             KeyCode::Char('f') => self.filter_on_cursor(),
             _ => return None,

@@ -37,6 +37,27 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let e = pin.event.as_ref(app.store.source_name(pin.event.source));
     let w = inner.width as usize;
+    // The eviction note stays on top, out of the scrolled text.
+    let inner = if app.pinned_evicted() && inner.height > 1 {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                fit(
+                    "evicted from the buffer — showing the copy taken when opened",
+                    w,
+                    false,
+                ),
+                theme.warn(),
+            )),
+            Rect { height: 1, ..inner },
+        );
+        Rect {
+            y: inner.y + 1,
+            height: inner.height - 1,
+            ..inner
+        }
+    } else {
+        inner
+    };
     let field = |name: &'static str, value: String, style| {
         Line::from(vec![
             Span::styled(format!("{name:>9} "), theme.dim()),
@@ -44,16 +65,6 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         ])
     };
     let mut lines = Vec::new();
-    if app.pinned_evicted() {
-        lines.push(Line::styled(
-            fit(
-                "evicted from the buffer — showing the copy taken when opened",
-                w,
-                false,
-            ),
-            theme.warn(),
-        ));
-    }
     lines.extend([
         field("source", e.source.to_owned(), theme.source()),
         field("type", e.ty.to_owned(), theme.ty()),
@@ -145,16 +156,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             line
         }
     }));
-    // Scroll so the cursor line is in view: the header while it fits, else
-    // the cursor in the middle. Rows are counted as wrapped.
+    // Scroll just enough to keep the cursor line in view (rows counted as
+    // wrapped): the header shows until the cursor goes below the pane.
     let rows_of = |l: &Line<'_>| l.width().max(1).div_ceil(w.max(1));
     let cursor_row: usize = lines[..first_json + cursor].iter().map(rows_of).sum();
-    let h = inner.height as usize;
-    let scroll = if cursor_row < h.saturating_sub(1) {
-        0
-    } else {
-        cursor_row - h / 2
-    };
+    let scroll = (cursor_row + 1).saturating_sub(inner.height as usize);
     let p = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .scroll((scroll.min(u16::MAX as usize) as u16, 0));

@@ -195,7 +195,7 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     let summary_style = if failing > 0 { theme.error() } else { theme.warn() };
     let summary = Item {
         spans: vec![Span::styled(
-            format!(" │ {} (s)", parts.join(" · ")),
+            format!("│ {} (s)", parts.join(" · ")),
             summary_style,
         )],
         keep: 9,

@@ -127,7 +127,7 @@ pub fn shorten_names(names: &[&str], width: usize) -> Vec<String> {
         Some(inert_names.iter().map(|n| fit_mid(n, width, head)).collect())
     };
     let third = width / 3;
-    let mut heads = vec![third, width / 2, width.saturating_sub(4), 2, 0];
+    let mut heads = vec![width / 2, third, width.saturating_sub(4), 2, 0];
     heads.extend(1..width.saturating_sub(1));
     for head in heads {
         if let Some(out) = try_split(head) {

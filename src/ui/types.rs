@@ -79,9 +79,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         let name_style = if visible { theme.ty() } else { theme.dim() };
         let rate = stats.rate.rate(app.now);
         let name = if app.new_types.contains(&ty) && name_w > 8 {
+            let short = &new_names[k];
+            let gap = name_w.saturating_sub(short.chars().count() + 4);
             vec![
-                Span::styled(pad(&new_names[k], name_w - 4), name_style),
+                Span::styled(short.clone(), name_style),
                 Span::styled(" new", theme.warn()),
+                Span::raw(" ".repeat(gap)),
             ]
         } else {
             vec![Span::styled(pad(&names[k], name_w), name_style)]
