@@ -302,7 +302,8 @@ impl Store {
         };
         on_event(seq, ev.as_ref(&source.name));
         source.events += 1;
-        source.rhythm
+        source
+            .rhythm
             .arrival(source.last_event_at, source.status_since, now);
         source.last_event_at = Some(now);
         let mut resync = false;

@@ -62,7 +62,9 @@ impl App {
 
     /// Whether the pinned event has left the ring buffer.
     pub fn pinned_evicted(&self) -> bool {
-        self.pinned.as_ref().is_some_and(|p| self.store.get(p.seq).is_none())
+        self.pinned
+            .as_ref()
+            .is_some_and(|p| self.store.get(p.seq).is_none())
     }
 
     /// The pinned event's data as JSON, when it is.
@@ -103,7 +105,11 @@ impl App {
                 self.detail_paths = !self.detail_paths;
                 self.detail_cursor = doc
                     .zip(path)
-                    .and_then(|(d, p)| json::detail_rows(&d, self.detail_paths).iter().position(|l| l.path == p))
+                    .and_then(|(d, p)| {
+                        json::detail_rows(&d, self.detail_paths)
+                            .iter()
+                            .position(|l| l.path == p)
+                    })
                     .unwrap_or(0);
             }
             KeyCode::Char('f') => self.filter_on_cursor(),

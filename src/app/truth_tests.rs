@@ -14,7 +14,10 @@ fn key(app: &mut App, code: KeyCode) -> Action {
 }
 
 fn ctrl(app: &mut App, c: char) {
-    app.handle(&CEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+    app.handle(&CEvent::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
 }
 
 fn typed(app: &mut App, text: &str) {
@@ -50,9 +53,16 @@ fn detail_opened_while_following_stays_on_its_event() {
         app.ingest([events(2, "charge.succeeded", 100 + 2 * k, T0 + k)]);
     }
     assert!(!app.feed.paused, "the feed still follows");
-    assert_eq!(app.pinned.as_ref().unwrap().seq, pinned, "the detail did not jump");
+    assert_eq!(
+        app.pinned.as_ref().unwrap().seq,
+        pinned,
+        "the detail did not jump"
+    );
     let after = screen(&app, 120, 40);
-    assert!(after.contains("type patch") && !after.contains("id new_"), "{after}");
+    assert!(
+        after.contains("type patch") && !after.contains("id new_"),
+        "{after}"
+    );
 }
 
 #[test]
@@ -70,7 +80,10 @@ fn evicted_detail_says_so_and_keeps_its_copy() {
     for (w, h) in [(120, 40), (80, 24)] {
         let s = screen(&app, w, h);
         assert!(s.contains("evicted from the buffer"), "{s}");
-        assert!(s.contains("id new_2") && s.contains("\"n\": 2"), "the copy stays:\n{s}");
+        assert!(
+            s.contains("id new_2") && s.contains("\"n\": 2"),
+            "the copy stays:\n{s}"
+        );
     }
     // `y` copies the pinned event, not what is now selected.
     let Action::Copy(text) = key(&mut app, KeyCode::Char('y')) else {
@@ -114,7 +127,11 @@ fn esc_clear_can_be_undone() {
     key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Esc); // leaves the type panel
-    let (filter, types, n) = (app.filter.source_text().to_owned(), app.types.clone(), app.feed.seqs.len());
+    let (filter, types, n) = (
+        app.filter.source_text().to_owned(),
+        app.types.clone(),
+        app.feed.seqs.len(),
+    );
     key(&mut app, KeyCode::Esc);
     assert!(app.filter.is_empty() && app.types == TypeSelection::default());
     assert_eq!(app.current_notice().unwrap().text, "filter cleared — u to undo");
@@ -148,7 +165,12 @@ fn new_type_under_only_is_announced_and_marked() {
     app.ingest([events(1, "brand.new", 0, T0)]);
     let notice = app.current_notice().expect("announced").text.clone();
     assert!(notice.contains("new type brand.new"), "{notice}");
-    let ty = app.store.types().iter().position(|t| &*t.name == "brand.new").unwrap() as u32;
+    let ty = app
+        .store
+        .types()
+        .iter()
+        .position(|t| &*t.name == "brand.new")
+        .unwrap() as u32;
     assert!(app.new_types.contains(&ty));
     for (w, h) in [(120, 40), (80, 24)] {
         let s = screen(&app, w, h);
@@ -185,14 +207,20 @@ fn prompt_edits_like_a_shell_line() {
     let buf = fixture::buffer(&app, 80, 24);
     let cell = &buf[(2, 22)];
     assert_eq!(cell.symbol(), "f");
-    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED), "{cell:?}");
+    assert!(
+        cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+        "{cell:?}"
+    );
     ctrl(&mut app, 'e');
     key(&mut app, KeyCode::Left);
     ctrl(&mut app, 'u'); // everything before the cursor
     assert_eq!(app.prompt.as_ref().unwrap().text, "x");
     // The hint line under the prompt.
     let s = screen(&app, 80, 24);
-    assert!(s.lines().nth(23).unwrap().starts_with("type:charge.*  source:"), "{s}");
+    assert!(
+        s.lines().nth(23).unwrap().starts_with("type:charge.*  source:"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -234,9 +262,15 @@ fn disconnections_leave_markers_that_export_never_sees() {
         reason: "HTTP 503".into(),
     })]);
     let down = screen(&app, 120, 40);
-    assert!(down.contains("── payments disconnected 10:00:00: HTTP 503 ──"), "{down}");
+    assert!(
+        down.contains("── payments disconnected 10:00:00: HTTP 503 ──"),
+        "{down}"
+    );
     app.now = T0 + 24_000;
-    app.ingest([status(Status::Connecting), status(Status::Live("HTTP 200".into()))]);
+    app.ingest([
+        status(Status::Connecting),
+        status(Status::Live("HTTP 200".into())),
+    ]);
     app.ingest([events(2, "charge.succeeded", 0, T0 + 24_000)]);
     assert_eq!(app.markers.len(), 1);
     for (w, h) in [(120, 40), (80, 24)] {
@@ -279,8 +313,7 @@ fn y_in_the_state_view_copies_the_document() {
         panic!("no copy")
     };
     assert_eq!(
-        text,
-        r#"{"quotes":[{"sym":"ACME","px":10},{"sym":"INIT","px":21.5}]}"#,
+        text, r#"{"quotes":[{"sym":"ACME","px":10},{"sym":"INIT","px":21.5}]}"#,
         "the document, keys in document order"
     );
 }

@@ -88,7 +88,10 @@ impl SourceState {
         let Some(median) = self.rhythm.median_gap() else {
             return Health::Live;
         };
-        let from = self.last_event_at.unwrap_or(self.status_since).max(self.status_since);
+        let from = self
+            .last_event_at
+            .unwrap_or(self.status_since)
+            .max(self.status_since);
         let silent = now - from;
         if silent > quiet_after(median) {
             Health::Quiet(silent)

@@ -33,10 +33,16 @@ pub const KEYS: &[(&str, &str)] = &[
         "Enter",
         "detail of the selected event, pinned: new events do not replace it (types: only this type)",
     ),
-    ("f / p", "detail: filter on the field under the cursor / show every field's filter path"),
+    (
+        "f / p",
+        "detail: filter on the field under the cursor / show every field's filter path",
+    ),
     ("Tab", "next pane (the focused pane's title is marked ▸)"),
     ("t", "type panel: focus / hide"),
-    ("o / a", "types: only this type (new types are announced) / all types"),
+    (
+        "o / a",
+        "types: only this type (new types are announced) / all types",
+    ),
     ("s", "sources: URL, state, counters, cursor"),
     (
         "v",
@@ -50,16 +56,28 @@ pub const KEYS: &[(&str, &str)] = &[
 
 /// The filter language, in brief (the README has the full table).
 pub const FILTER: &[(&str, &str)] = &[
-    ("type:GLOB", "the type matches (`*` any run); several type: terms are OR-ed"),
+    (
+        "type:GLOB",
+        "the type matches (`*` any run); several type: terms are OR-ed",
+    ),
     ("source:NAME", "the source (a glob too); several are OR-ed"),
     (
         ".path OP VALUE",
         "a field of the data: .data.object.amount>1000  .status=\"failed\"  .items[0].sku~^A",
     ),
-    ("", "OP is = != > >= < <= ~ (regex); quote text with spaces or operators"),
-    ("word, \"two words\"", "case-insensitive text in the type, id or data"),
+    (
+        "",
+        "OP is = != > >= < <= ~ (regex); quote text with spaces or operators",
+    ),
+    (
+        "word, \"two words\"",
+        "case-insensitive text in the type, id or data",
+    ),
     ("-TERM", "not: -type:ping  -.status=ok"),
-    ("", "terms are AND-ed; in the detail, f adds the field under the cursor"),
+    (
+        "",
+        "terms are AND-ed; in the detail, f adds the field under the cursor",
+    ),
 ];
 
 /// Column of the descriptions.
@@ -77,9 +95,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         + 2;
     let r = centered(area, 112, rows as u16 + 2);
     f.render_widget(Clear, r);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(" keys and filters (q/Esc close, j/k scroll) ", theme.title(true)));
+    let block = Block::new().borders(Borders::ALL).title(Span::styled(
+        " keys and filters (q/Esc close, j/k scroll) ",
+        theme.title(true),
+    ));
     let row = |(k, what): &(&str, &'static str)| {
         Line::from(vec![
             Span::styled(format!(" {k:<w$}", w = KEY_W), theme.key()),

@@ -150,7 +150,10 @@ pub fn detail_rows(doc: &Value, paths: bool) -> Vec<JsonLine> {
                 .into_iter()
                 .filter(|(_, t)| *t != Tok::Punct && *t != Tok::Key)
                 .collect();
-            let mut parts = vec![(inert(&fpath).into_owned(), Tok::Key), (" ".to_owned(), Tok::Punct)];
+            let mut parts = vec![
+                (inert(&fpath).into_owned(), Tok::Key),
+                (" ".to_owned(), Tok::Punct),
+            ];
             parts.extend(value);
             JsonLine {
                 indent: 0,

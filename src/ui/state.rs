@@ -38,11 +38,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled(s.name.clone(), theme.source().bold()),
             sync,
         ]));
-        let recent: Vec<&Change> = s
-            .changed
-            .iter()
-            .filter(|c| app.now - c.at < CHANGED_MS)
-            .collect();
+        let recent: Vec<&Change> = s.changed.iter().filter(|c| app.now - c.at < CHANGED_MS).collect();
         match &s.state {
             None => lines.push(Line::styled("  (no snapshot yet)", theme.dim())),
             Some(doc) => {
@@ -63,7 +59,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                         // Before the value: after the key's `: ` or at the start.
                         let keyed = l.parts.first().is_some_and(|(_, t)| *t == json::Tok::Key);
                         let at = (1 + if keyed { 2 } else { 0 }).min(line.spans.len());
-                        line.spans.insert(at, Span::styled(format!("{} → ", short(old)), theme.dim()));
+                        line.spans
+                            .insert(at, Span::styled(format!("{} → ", short(old)), theme.dim()));
                     }
                     line.spans.insert(0, Span::raw(if hit { "▶ " } else { "  " }));
                     lines.push(if hit { line.style(theme.changed()) } else { line });

@@ -21,11 +21,13 @@ use crate::source::{Status, fmt_duration};
 use crate::store::{Health, SourceState};
 
 /// One whole item of the status bar; `keep` orders what goes when narrow
-/// (lowest first; among equals, the later one).
+/// (lowest first; among equals, the later one). An item with a `short`
+/// form is first shortened, at priority `keep_short`.
 struct Item {
     spans: Vec<Span<'static>>,
     keep: u8,
     source: bool,
+    short: Option<(u8, Vec<Span<'static>>)>,
 }
 
 impl Item {
@@ -82,8 +84,9 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     let sep = || Span::raw("│ ");
     let mut items = vec![Item {
         spans: vec![Span::styled("evtop ", theme.title(true))],
-        keep: 9,
+        keep: 38,
         source: false,
+        short: None,
     }];
     let mode = if app.feed.paused {
         Span::styled("PAUSED ", theme.warn())
@@ -92,16 +95,21 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     };
     items.push(Item {
         spans: vec![mode],
-        keep: 10,
+        keep: 100,
         source: false,
+        short: None,
     });
     items.push(Item {
         spans: vec![
             sep(),
-            Span::raw(format!("{} ev/s ", rate_text(app.store.total_rate().rate(app.now)))),
+            Span::raw(format!(
+                "{} ev/s ",
+                rate_text(app.store.total_rate().rate(app.now))
+            )),
         ],
-        keep: 8,
+        keep: 80,
         source: false,
+        short: None,
     });
     items.push(Item {
         spans: vec![
@@ -111,23 +119,27 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
                 theme.dim(),
             ),
         ],
-        keep: 3,
+        keep: 30,
         source: false,
+        short: None,
     });
     let dropped = app.store.dropped();
-    let drops = if dropped > 0 || app.store.evicted() > 0 {
+    let drops = if app.store.evicted() > 0 {
         let style = if dropped > 0 { theme.error() } else { theme.dim() };
         Span::styled(
             format!("dropped {dropped} evicted {} ", compact(app.store.evicted())),
             style,
         )
+    } else if dropped > 0 {
+        Span::styled(format!("dropped {dropped} "), theme.error())
     } else {
         Span::styled("dropped 0 ", theme.dim())
     };
     items.push(Item {
         spans: vec![sep(), drops],
-        keep: 7,
+        keep: 70,
         source: false,
+        short: None,
     });
     if !app.filter.is_empty() {
         items.push(Item {
@@ -135,8 +147,9 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
                 sep(),
                 Span::raw(format!("filter: {} ", fit(app.filter.source_text(), 40, false))),
             ],
-            keep: 5,
+            keep: 50,
             source: false,
+            short: None,
         });
     }
     if !app.types.set.is_empty() {
@@ -146,8 +159,9 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
                 sep(),
                 Span::styled(format!("types: {what} {} ", app.types.set.len()), theme.warn()),
             ],
-            keep: 6,
+            keep: 60,
             source: false,
+            short: None,
         });
     }
     // Sources: the most troubled first; names shortened so two never look
@@ -168,26 +182,44 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled(names[i].clone(), theme.source()),
         ];
         let live = matches!(&s.status, Status::Live(_)) && text == "live";
+        let troubled = rank(s, app.now) < 5;
+        // The state in a word, for when the whole text does not fit.
+        let word = match (&s.status, s.health(app.now)) {
+            (Status::Retrying { .. }, _) => Some("retrying".to_owned()),
+            (Status::Closed(_), _) => Some("closed".to_owned()),
+            (_, Health::Degraded(_)) => Some("degraded".to_owned()),
+            _ => None,
+        };
+        let short = word.map(|w| {
+            let mut short = spans.clone();
+            short.push(Span::styled(format!(" {w}"), style));
+            (35, short)
+        });
         if !(narrow && live) {
             spans.push(Span::styled(format!(" {text}"), style));
         }
         items.push(Item {
             spans,
-            keep: if rank(s, app.now) < 5 { 4 } else { 2 },
+            keep: if troubled { 40 } else { 20 },
             source: true,
+            short,
         });
     }
     // What the summary says when sources had to go.
     let count = |f: &dyn Fn(&SourceState) -> bool| sources.iter().filter(|s| f(s)).count();
     let failing = count(&|s| s.failing());
-    let quiet = count(&|s| matches!(s.health(app.now), Health::Quiet(_) | Health::Degraded(_)));
+    let quiet = count(&|s| matches!(s.health(app.now), Health::Quiet(_)));
+    let degraded = count(&|s| matches!(s.health(app.now), Health::Degraded(_)));
     let live = count(&|s| s.health(app.now) == Health::Live);
     let mut parts = Vec::new();
     if failing > 0 {
         parts.push(format!("{failing} failing"));
     }
+    if degraded > 0 {
+        parts.push(format!("{degraded} degraded"));
+    }
     if quiet > 0 {
-        parts.push(format!("{quiet} quiet/degraded"));
+        parts.push(format!("{quiet} quiet"));
     }
     if live > 0 {
         parts.push(format!("{live} live"));
@@ -195,11 +227,12 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     let summary_style = if failing > 0 { theme.error() } else { theme.warn() };
     let summary = Item {
         spans: vec![Span::styled(
-            format!("│ {} (s)", parts.join(" · ")),
+            format!(" │ {} (s)", parts.join(" · ")),
             summary_style,
         )],
-        keep: 9,
+        keep: 90,
         source: false,
+        short: None,
     };
     let total = |items: &[Item], with_summary: bool| {
         items.iter().map(Item::width).sum::<usize>() + if with_summary { summary.width() } else { 0 }
@@ -207,12 +240,23 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     let all_sources = items.iter().filter(|i| i.source).count();
     let mut shown = all_sources;
     while total(&items, shown < all_sources) > width && !items.is_empty() {
-        // The least important item; among equals the later one.
-        let (at, _) = items
+        // The least important step — shorten or remove an item; among
+        // equals, the later item.
+        let (_, at, shorten) = items
             .iter()
             .enumerate()
-            .min_by_key(|(i, it)| (it.keep, usize::MAX - i))
+            .flat_map(|(i, it)| {
+                let short = it.short.as_ref().map(|(k, _)| (*k, i, true));
+                [Some((it.keep, i, false)), short].into_iter().flatten()
+            })
+            .min_by_key(|&(k, i, _)| (k, usize::MAX - i))
             .expect("items is not empty");
+        if shorten {
+            if let Some((_, short)) = items[at].short.take() {
+                items[at].spans = short;
+            }
+            continue;
+        }
         if items[at].source {
             shown -= 1;
         }
@@ -220,13 +264,24 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     }
     let mut spans: Vec<Span<'static>> = items.into_iter().flat_map(|i| i.spans).collect();
     if shown < all_sources {
-        spans.extend(summary.spans);
+        // One space before the bar, whatever the last item ended with.
+        if spans.last().is_some_and(|s| s.content.ends_with(' ')) {
+            spans.extend(
+                summary
+                    .spans
+                    .into_iter()
+                    .map(|s| Span::styled(s.content[1..].to_owned(), s.style)),
+            );
+        } else {
+            spans.extend(summary.spans);
+        }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// Examples of the filter language, shown under the open prompt.
-pub const PROMPT_HINT: &str = "type:charge.*  source:stripe  .data.object.amount>1000  .status=\"failed\"  -type:ping  word  (? help)";
+pub const PROMPT_HINT: &str =
+    "type:charge.*  source:stripe  .data.object.amount>1000  .status=\"failed\"  -type:ping  word  (? help)";
 
 pub fn draw_bottom(f: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = Theme::of(app);
