@@ -103,8 +103,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let time_w = if width >= 90 { 12 } else { 8 };
     let fixed = time_w + 1 + src_w + 1 + ty_w + 1 + if id_w > 0 { id_w + 1 } else { 0 };
     let summary_w = width.saturating_sub(fixed);
+    // With the detail open, the row marked is the one it shows.
     let selected_seq = app.feed.seqs[sel];
-    let highlight = app.feed.paused || focused(app, Pane::Feed);
+    let marked_seq = match (&app.pinned, app.show_detail) {
+        (Some(p), true) => p.seq,
+        _ => selected_seq,
+    };
+    let highlight = app.feed.paused || focused(app, Pane::Feed) || app.show_detail;
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(h + 2);
     let mut sel_line = 0;
     let mut prev = top.checked_sub(1).map(|i| app.feed.seqs[i]);
@@ -147,7 +152,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         if *seq == selected_seq {
             sel_line = lines.len();
         }
-        lines.push(if *seq == selected_seq && highlight {
+        lines.push(if *seq == marked_seq && highlight {
             line.style(theme.selected())
         } else {
             line
@@ -205,15 +210,20 @@ pub fn summary(e: &EventRef<'_>) -> String {
 
 /// `amount=1200 currency=usd status=succeeded …`: the scalar fields of the
 /// object that says most (Stripe-style `data.object` when present, else the
-/// data itself), leaving out what the row already shows (id, type).
+/// data itself), leaving out what the row already shows (id, type). Named
+/// as they are in the data, so `.data.object.amount` is the filter's path
+/// (the detail's `p` shows it, `f` filters on it).
 fn fields_summary(map: &serde_json::Map<String, serde_json::Value>, e: &EventRef<'_>) -> String {
     let inner = map
         .get("data")
         .and_then(|d| d.get("object"))
         .and_then(|o| o.as_object())
         .unwrap_or(map);
+    // In document order, but an object's own `id` last: the row already
+    // has an id column, and the fields after it say more.
+    let (ids, rest): (Vec<_>, Vec<_>) = inner.iter().partition(|(k, _)| k.as_str() == "id");
     let mut parts = Vec::new();
-    for (k, v) in inner {
+    for (k, v) in rest.into_iter().chain(ids) {
         let text = match v {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),

@@ -22,16 +22,16 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "/",
-        "filter prompt: live preview, ↑/↓ history, ←/→ Home End Ctrl-A/E/W/U edit, Enter keep, Esc undo",
+        "filter prompt, live preview: ↑↓ history, ←→ Home End ^A ^E ^W ^U, Enter keep, Esc undo",
     ),
     (
         "Esc",
-        "close the detail / a view / the prompt; else clear the filter and type selection (u undoes)",
+        "close the detail / a view / the prompt; else clear the filter and types (u undoes)",
     ),
     ("u", "undo the last clear of the filter and type selection"),
     (
         "Enter",
-        "detail of the selected event, pinned: new events do not replace it (types: only this type)",
+        "pinned detail of the selected event: new ones do not replace it (types: only this type)",
     ),
     (
         "f / p",

@@ -190,11 +190,16 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
             (_, Health::Degraded(_)) => Some("degraded".to_owned()),
             _ => None,
         };
-        let short = word.map(|w| {
-            let mut short = spans.clone();
-            short.push(Span::styled(format!(" {w}"), style));
-            (35, short)
-        });
+        let short = match word {
+            Some(w) => {
+                let mut short = spans.clone();
+                short.push(Span::styled(format!(" {w}"), style));
+                Some((35, short))
+            }
+            // A live source shortens to its dot and name.
+            None if live && !narrow => Some((15, spans.clone())),
+            None => None,
+        };
         if !(narrow && live) {
             spans.push(Span::styled(format!(" {text}"), style));
         }
