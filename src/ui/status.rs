@@ -3,9 +3,11 @@
 //! filter prompt with its cursor, inline error and a hint line, notices).
 //!
 //! The status bar is built from whole items and never cut mid-word: when
-//! it is too narrow the least useful items go first (live sources, then
-//! the buffer count, the filter, troubled sources), and when any source
-//! had to go a summary counts them all by state (`2 failing · 5 live (s)`).
+//! it is too narrow the least useful go first — live sources lose their
+//! `live`, the buffer count and the `evtop` label go, troubled sources are
+//! cut to a word (`retrying`), then live sources go, then troubled ones —
+//! and when any source had to go a summary counts them all by state
+//! (`2 failing · 5 live (s)`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -62,7 +64,7 @@ fn source_state(s: &SourceState, app: &App, theme: &Theme, narrow: bool) -> (&'s
             let room = if narrow { 20 } else { 36 };
             ("▲", theme.warn(), format!("degraded: {}", fit(&why, room, false)))
         }
-        (_, Health::Quiet(silent)) => ("◌", theme.warn(), format!("quiet {}", ms(silent))),
+        (_, Health::Quiet(silent)) => ("◌", theme.warn(), format!("quiet {}", ms(silent / 1000 * 1000))),
         (Status::Live(_), _) => ("●", theme.ok(), "live".to_owned()),
         (Status::Retrying { delay, reason }, _) => {
             let left = delay.as_millis() as i64 - (app.now - s.status_since);
@@ -84,7 +86,7 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     let sep = || Span::raw("│ ");
     let mut items = vec![Item {
         spans: vec![Span::styled("evtop ", theme.title(true))],
-        keep: 38,
+        keep: 17,
         source: false,
         short: None,
     }];
@@ -119,7 +121,7 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
                 theme.dim(),
             ),
         ],
-        keep: 30,
+        keep: 16,
         source: false,
         short: None,
     });
@@ -194,7 +196,7 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
             Some(w) => {
                 let mut short = spans.clone();
                 short.push(Span::styled(format!(" {w}"), style));
-                Some((35, short))
+                Some((18, short))
             }
             // A live source shortens to its dot and name.
             None if live && !narrow => Some((15, spans.clone())),

@@ -266,7 +266,7 @@ fn hostile_events_cannot_drive_the_terminal() {
     t.tmux(&["set-option", "-g", "allow-rename", "on"]);
     let title_before = t.tmux(&["display", "-p", "#{pane_title}"]);
     let s = t.wait(20, "hostile events shown, inert", |s| {
-        s.matches("␛]0;PWNED-TITLE␇").count() >= 3
+        s.matches("␛]0;PWNED-").count() >= 3
     });
     assert!(
         s.contains("FOLLOWING"),
