@@ -4,12 +4,17 @@
 //! the loop in `tui.rs` feeds it source messages, input and the time, and
 //! performs the [`Action`]s it returns (quit, copy, export).
 
+mod detail;
 mod input;
+mod markers;
+mod prompt;
 mod view;
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
+pub use detail::Pinned;
 pub use input::Action;
+pub use markers::{MAX_MARKERS, Marker};
 pub use view::FeedView;
 
 use crate::filter::Filter;
@@ -57,6 +62,15 @@ pub struct Prompt {
     pub before: String,
     /// Position in the history while browsing it with up/down.
     pub history_pos: Option<usize>,
+    /// The cursor: a char index into `text` (0 ..= its length).
+    pub cursor: usize,
+}
+
+/// What `Esc` cleared, so `u` can restore it.
+#[derive(Debug, Clone)]
+pub struct Undo {
+    pub filter: String,
+    pub types: TypeSelection,
 }
 
 /// A short message in the status bar (export path, copy done, errors).
@@ -83,6 +97,21 @@ pub struct App {
     pub focus: Pane,
     pub show_types: bool,
     pub show_detail: bool,
+    /// The event the detail shows: pinned by sequence number when opened,
+    /// with a copy (so it survives the ring evicting it).
+    pub pinned: Option<Pinned>,
+    /// The detail's line cursor (`f` filters on that line's field).
+    pub detail_cursor: usize,
+    /// The detail shows each field as `.path value` (`p`).
+    pub detail_paths: bool,
+    /// Disconnection markers in the feed, oldest first.
+    pub markers: VecDeque<Marker>,
+    /// Types that appeared while "only" hid them (marked `new`).
+    pub new_types: HashSet<u32>,
+    /// What the last `Esc` cleared (`u` restores it).
+    pub undo: Option<Undo>,
+    /// The `source:` terms of the filter alone: which sources' markers show.
+    marker_filter: Filter,
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
     pub history: Vec<String>,
@@ -90,7 +119,6 @@ pub struct App {
     /// rows re-sort by rate every second, and the cursor stays on the type
     /// the user moved to.
     pub type_cursor: Option<u32>,
-    pub detail_scroll: u16,
     pub overlay_scroll: u16,
     pub notice: Option<Notice>,
     pub color: bool,
@@ -113,11 +141,17 @@ impl App {
             focus: Pane::Feed,
             show_types: true,
             show_detail: false,
+            pinned: None,
+            detail_cursor: 0,
+            detail_paths: false,
+            markers: VecDeque::new(),
+            new_types: HashSet::new(),
+            undo: None,
+            marker_filter: Filter::default(),
             overlay: None,
             prompt: None,
             history: Vec::new(),
             type_cursor: None,
-            detail_scroll: 0,
             overlay_scroll: 0,
             notice: None,
             color,
@@ -132,20 +166,44 @@ impl App {
     pub fn ingest(&mut self, msgs: impl IntoIterator<Item = SourceMsg>) -> Vec<u16> {
         let mut resync = Vec::new();
         let before = self.store.first_seq() + self.store.records().len() as u64;
+        let types_before = self.store.types().len();
         for msg in msgs {
+            if let SourceMsg::Status { source, status } = &msg {
+                self.note_status(*source, status);
+            }
             if let Some(id) = self.store.ingest(msg, self.now, |_, _| {}) {
                 resync.push(id);
             }
         }
+        self.prune_markers();
         self.feed
             .append_from(&self.store, before, &self.filter, &self.types);
+        self.announce_new_types(types_before);
         resync
+    }
+
+    /// Under "only this type", a type seen for the first time is hidden:
+    /// say so (status line) and mark it in the type panel.
+    fn announce_new_types(&mut self, types_before: usize) {
+        let now_types = self.store.types().len();
+        if !self.types.only || now_types == types_before {
+            return;
+        }
+        let fresh: Vec<u32> = (types_before as u32..now_types as u32).collect();
+        let first = crate::sanitize::inert(&self.store.types()[fresh[0] as usize].name).into_owned();
+        let text = match fresh.len() {
+            1 => format!("new type {first} (hidden by \"only\"; t then space shows it)"),
+            n => format!("{n} new types, {first}, … (hidden by \"only\"; a shows all)"),
+        };
+        self.new_types.extend(fresh);
+        self.notify(text, false);
     }
 
     /// Rebuild the feed after the filter or type selection changed: at
     /// once, or in slices when `incremental` (a field filter over a million
     /// events takes half a second; the UI keeps answering meanwhile).
     pub fn refilter(&mut self) {
+        self.marker_filter = markers::source_terms(&self.filter);
         if self.incremental {
             self.feed.start_rebuild(&self.store);
             self.refilter_step();
@@ -209,3 +267,5 @@ impl App {
 pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod truth_tests;

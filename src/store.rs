@@ -17,14 +17,20 @@
 //! The store does no I/O and reads no clock: the caller passes `now`, so the
 //! same code serves `tail`, the TUI, replays and tests with a fixed clock.
 
+mod health;
 mod patch;
 mod rates;
+mod state;
 
 use std::collections::{HashMap, VecDeque};
 
 use serde_json::Value;
 
+pub use health::{GAP_MIN_SAMPLES, GAP_SAMPLES, Health, QUIET_FACTOR, QUIET_MIN_MS, Rhythm, quiet_after};
 pub use rates::{RATE_SECONDS, RateHistory};
+pub use state::Change;
+
+use state::apply_state;
 
 use crate::config::{PollMode, SourceKind, SourceSpec};
 use crate::event::{Event, EventRef, SourceId};
@@ -146,8 +152,11 @@ pub struct SourceState {
     pub state: Option<Value>,
     /// A patch failed: patches are ignored until the next snapshot.
     pub out_of_sync: bool,
-    /// Recently changed JSON pointers with when (unix ms), newest last.
-    pub changed: VecDeque<(String, i64)>,
+    /// Recently changed JSON pointers with when and the value before,
+    /// newest last.
+    pub changed: VecDeque<Change>,
+    /// Arrival rhythm and unreadable input, for [`SourceState::health`].
+    pub rhythm: Rhythm,
 }
 
 /// Count and rate history of one event type.
@@ -208,6 +217,7 @@ impl Store {
                 state: None,
                 out_of_sync: false,
                 changed: VecDeque::new(),
+                rhythm: Rhythm::default(),
             })
             .collect();
         Store {
@@ -270,7 +280,10 @@ impl Store {
                 if let Some(s) = self.sources.get_mut(source as usize) {
                     match kind {
                         DropKind::Oversize => s.oversize += 1,
-                        DropKind::Unparsable => s.unparsable += 1,
+                        DropKind::Unparsable => {
+                            s.unparsable += 1;
+                            s.rhythm.unreadable = Some((now, detail.clone()));
+                        }
                         DropKind::Overflow => s.overflow += 1,
                     }
                     s.last_error = Some(detail);
@@ -328,6 +341,9 @@ impl Store {
         };
         on_event(seq, ev.as_ref(&source.name));
         source.events += 1;
+        source
+            .rhythm
+            .arrival(source.last_event_at, source.status_since, now);
         source.last_event_at = Some(now);
         let mut resync = false;
         if source.mode == StateMode::Patched {
@@ -462,81 +478,6 @@ impl Store {
             .collect();
         Value::Object(map)
     }
-}
-
-/// Apply a `data` or `patch` event to its source's state document. Returns
-/// true when the state went out of sync and a fresh snapshot is needed.
-fn apply_state(source: &mut SourceState, ev: &Event, now: i64) -> bool {
-    match ev.ty.as_str() {
-        "data" => match serde_json::from_str::<Value>(&ev.data) {
-            Ok(doc) => {
-                source.state = Some(doc);
-                source.out_of_sync = false;
-                note_change(source, String::new(), now);
-                false
-            }
-            Err(e) => {
-                source.unparsable += 1;
-                source.last_error = Some(format!("snapshot is not JSON: {e}"));
-                source.out_of_sync = true;
-                true
-            }
-        },
-        "patch" => {
-            if source.out_of_sync {
-                return false; // already waiting for a snapshot
-            }
-            let Some(doc) = source.state.as_mut() else {
-                source.unparsable += 1;
-                source.last_error = Some("patch before any snapshot".into());
-                source.out_of_sync = true;
-                return true;
-            };
-            let patch = match serde_json::from_str::<json_patch::Patch>(&ev.data) {
-                Ok(p) => p,
-                Err(e) => {
-                    source.unparsable += 1;
-                    source.last_error = Some(format!("patch is not an RFC 6902 array: {e}"));
-                    source.out_of_sync = true;
-                    return true;
-                }
-            };
-            match patch::apply(doc, &patch) {
-                Ok(()) => {
-                    for op in &patch.0 {
-                        note_change(source, op_path(op), now);
-                    }
-                    false
-                }
-                Err(e) => {
-                    source.unparsable += 1;
-                    source.last_error = Some(format!("patch failed, state kept, resyncing: {e}"));
-                    source.out_of_sync = true;
-                    true
-                }
-            }
-        }
-        _ => false,
-    }
-}
-
-fn op_path(op: &json_patch::PatchOperation) -> String {
-    use json_patch::PatchOperation as P;
-    match op {
-        P::Add(o) => o.path.to_string(),
-        P::Remove(o) => o.path.to_string(),
-        P::Replace(o) => o.path.to_string(),
-        P::Move(o) => o.path.to_string(),
-        P::Copy(o) => o.path.to_string(),
-        P::Test(o) => o.path.to_string(),
-    }
-}
-
-fn note_change(source: &mut SourceState, path: String, now: i64) {
-    if source.changed.len() == MAX_CHANGED_PATHS {
-        source.changed.pop_front();
-    }
-    source.changed.push_back((path, now));
 }
 
 #[cfg(test)]

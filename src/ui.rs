@@ -11,7 +11,7 @@
 //! ├───────────────────────────────────────────┴─────────────────────────────┤
 //! │ detail (Enter): source, id, type, times; pretty JSON                    │
 //! ├─────────────────────────────────────────────────────────────────────────┤
-//! │ keys / filter prompt / notice                                           │
+//! │ keys / filter prompt (+ a hint line while open) / notice                │
 //! └─────────────────────────────────────────────────────────────────────────┘
 //! ```
 //! Below 100 columns the type panel goes under the feed; below 24 rows the
@@ -21,7 +21,8 @@
 mod detail;
 mod feed;
 mod help;
-mod json;
+pub mod json;
+mod markers;
 mod sources;
 mod state;
 mod status;
@@ -40,8 +41,14 @@ const SIDE_BY_SIDE_WIDTH: u16 = 100;
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame<'_>, app: &App) {
     let area = f.area();
-    let [top, body, bottom] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    // The prompt takes a second line: a hint of the filter language.
+    let bottom_h = if app.prompt.is_some() { 2 } else { 1 };
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(bottom_h),
+    ])
+    .areas(area);
     status::draw_top(f, top, app);
     status::draw_bottom(f, bottom, app);
 
@@ -157,6 +164,25 @@ impl Theme {
             self.dim()
         }
     }
+    /// A pane title: reversed while the pane has the keyboard.
+    pub fn focus(&self, focused: bool) -> Style {
+        if focused {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            self.dim()
+        }
+    }
+}
+
+/// A pane's title: marked `▸` and reversed when it has the keyboard, so
+/// focus shows without colour too.
+pub fn pane_title(name: &str, focused: bool, theme: &Theme) -> ratatui::text::Span<'static> {
+    let text = if focused {
+        format!(" ▸ {name} ")
+    } else {
+        format!(" {name} ")
+    };
+    ratatui::text::Span::styled(text, theme.focus(focused))
 }
 
 /// Whether `pane` has the keyboard (and so a bold border).
@@ -178,3 +204,5 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod truth_tests;

@@ -172,3 +172,23 @@ pub fn webhook_app() -> App {
     ]);
     app
 }
+
+/// The whole screen drawn at `w`×`h`, as text (one line per row).
+pub fn screen(app: &App, w: u16, h: u16) -> String {
+    let buf = buffer(app, w, h);
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The whole screen drawn at `w`×`h`, with styles.
+pub fn buffer(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| crate::ui::draw(f, app)).unwrap();
+    t.backend().buffer().clone()
+}

@@ -3,7 +3,7 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 
-use super::{App, HISTORY_MAX, Overlay, Pane, Prompt, TypeSelection};
+use super::{App, Overlay, Pane, Prompt, TypeSelection, Undo};
 use crate::filter::Filter;
 
 /// What the loop must do after an input.
@@ -47,8 +47,8 @@ impl App {
         }
         if let Some(o) = self.overlay {
             match k.code {
-                KeyCode::Esc => self.overlay = None,
-                KeyCode::Char('q') => return Action::Quit,
+                KeyCode::Esc | KeyCode::Char('q') => self.overlay = None,
+                KeyCode::Char('y') if o == Overlay::State => return self.copy_states(),
                 KeyCode::Char('?') if o == Overlay::Help => self.overlay = None,
                 KeyCode::Char('s') if o == Overlay::Sources => self.overlay = None,
                 KeyCode::Char('v') if o == Overlay::State => self.overlay = None,
@@ -70,18 +70,19 @@ impl App {
             }
             return Action::None;
         }
+        if self.focus == Pane::Detail && self.show_detail {
+            if let Some(a) = self.detail_key(k) {
+                return a;
+            }
+        }
         match k.code {
+            KeyCode::Char('q') if self.show_detail => self.close_detail(),
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') => self.open(Overlay::Help),
             KeyCode::Char('s') => self.open(Overlay::Sources),
             KeyCode::Char('v') => self.open(Overlay::State),
             KeyCode::Char('/') => {
-                let before = self.filter.source_text().to_owned();
-                self.prompt = Some(Prompt {
-                    text: before.clone(),
-                    before,
-                    ..Prompt::default()
-                });
+                self.prompt = Some(Prompt::with(self.filter.source_text().to_owned()));
             }
             KeyCode::Char('t') => {
                 if self.focus == Pane::Types {
@@ -97,26 +98,41 @@ impl App {
                 if self.focus == Pane::Types {
                     self.only_type();
                 } else {
-                    self.show_detail = true;
-                    self.detail_scroll = 0;
-                    self.focus = Pane::Detail;
+                    self.open_detail();
                 }
             }
             KeyCode::Esc => {
                 if self.show_detail {
-                    self.show_detail = false;
-                    self.focus = Pane::Feed;
+                    self.close_detail();
                 } else if self.focus == Pane::Types {
                     self.focus = Pane::Feed;
                 } else if !self.filter.is_empty() || self.types != TypeSelection::default() {
+                    self.undo = Some(Undo {
+                        filter: self.filter.source_text().to_owned(),
+                        types: std::mem::take(&mut self.types),
+                    });
                     self.filter = Filter::default();
-                    self.types = TypeSelection::default();
+                    self.new_types.clear();
                     self.refilter();
-                    self.notify("filter cleared", false);
+                    self.notify("filter cleared — u to undo", false);
                 }
             }
+            KeyCode::Char('u') => match self.undo.take() {
+                Some(u) => {
+                    self.filter = Filter::parse(&u.filter).unwrap_or_default();
+                    self.types = u.types;
+                    self.refilter();
+                    self.notify("filter restored", false);
+                }
+                None => self.notify("nothing to undo", true),
+            },
             KeyCode::Char('y') => {
-                if let Some(text) = self.selected_json() {
+                let text = if self.show_detail {
+                    self.pinned_json()
+                } else {
+                    self.selected_json()
+                };
+                if let Some(text) = text {
                     return Action::Copy(text);
                 }
                 self.notify("nothing selected to copy", true);
@@ -127,6 +143,37 @@ impl App {
         Action::None
     }
 
+    fn close_detail(&mut self) {
+        self.show_detail = false;
+        self.pinned = None;
+        self.focus = Pane::Feed;
+    }
+
+    /// `y` in the state view: the state documents (one source's document
+    /// alone when only one keeps state).
+    fn copy_states(&mut self) -> Action {
+        let docs: Vec<(&str, &serde_json::Value)> = self
+            .store
+            .sources()
+            .iter()
+            .filter_map(|s| Some((s.name.as_str(), s.state.as_ref()?)))
+            .collect();
+        let text = match docs.as_slice() {
+            [] => {
+                self.notify("no state document to copy", true);
+                return Action::None;
+            }
+            [(_, doc)] => doc.to_string(),
+            many => serde_json::Value::Object(
+                many.iter()
+                    .map(|(n, d)| ((*n).to_owned(), (*d).clone()))
+                    .collect(),
+            )
+            .to_string(),
+        };
+        Action::Copy(text)
+    }
+
     fn pane_key(&mut self, k: &KeyEvent) {
         let page = self.page.max(1) as isize;
         match (self.focus, k.code) {
@@ -134,6 +181,7 @@ impl App {
             (Pane::Types, KeyCode::Char('o')) => self.only_type(),
             (Pane::Types, KeyCode::Char('a')) => {
                 self.types = TypeSelection::default();
+                self.new_types.clear();
                 self.refilter();
             }
             (Pane::Types, KeyCode::Char('j') | KeyCode::Down) => self.move_types(1),
@@ -142,19 +190,6 @@ impl App {
             (Pane::Types, KeyCode::PageUp) => self.move_types(-page),
             (Pane::Types, KeyCode::Char('g') | KeyCode::Home) => self.move_types(isize::MIN / 2),
             (Pane::Types, KeyCode::Char('G') | KeyCode::End) => self.move_types(isize::MAX / 2),
-            (Pane::Detail, KeyCode::Char('j') | KeyCode::Down) => {
-                self.detail_scroll = self.detail_scroll.saturating_add(1)
-            }
-            (Pane::Detail, KeyCode::Char('k') | KeyCode::Up) => {
-                self.detail_scroll = self.detail_scroll.saturating_sub(1)
-            }
-            (Pane::Detail, KeyCode::PageDown) => {
-                self.detail_scroll = self.detail_scroll.saturating_add(page as u16)
-            }
-            (Pane::Detail, KeyCode::PageUp) => {
-                self.detail_scroll = self.detail_scroll.saturating_sub(page as u16)
-            }
-            (Pane::Detail, KeyCode::Char('g') | KeyCode::Home) => self.detail_scroll = 0,
             (_, KeyCode::Char(' ')) => {
                 if self.feed.paused {
                     self.feed.follow();
@@ -168,11 +203,11 @@ impl App {
             (_, KeyCode::PageUp) => self.move_feed(-page),
             (_, KeyCode::Char('g') | KeyCode::Home) => {
                 self.feed.top();
-                self.detail_scroll = 0;
+                self.repin();
             }
             (_, KeyCode::Char('G') | KeyCode::End) => {
                 self.feed.follow();
-                self.detail_scroll = 0;
+                self.repin();
             }
             _ => {}
         }
@@ -180,7 +215,14 @@ impl App {
 
     fn move_feed(&mut self, delta: isize) {
         self.feed.move_by(delta);
-        self.detail_scroll = 0;
+        self.repin();
+    }
+
+    /// The user moved the selection: the open detail shows the new one.
+    fn repin(&mut self) {
+        if self.show_detail {
+            self.pin_selected();
+        }
     }
 
     fn scroll(&mut self, delta: isize) {
@@ -229,6 +271,7 @@ impl App {
         if !self.types.set.remove(&ty) {
             self.types.set.insert(ty);
         }
+        self.new_types.remove(&ty);
         if self.types.only && self.types.set.is_empty() {
             self.types = TypeSelection::default();
         }
@@ -242,84 +285,8 @@ impl App {
             only: true,
             set: [ty].into(),
         };
+        self.new_types.clear();
         self.refilter();
-    }
-
-    fn prompt_key(&mut self, k: &KeyEvent) {
-        let Some(p) = self.prompt.as_mut() else { return };
-        match k.code {
-            KeyCode::Esc => {
-                let before = p.before.clone();
-                self.prompt = None;
-                if self.filter.source_text() != before {
-                    self.filter = Filter::parse(&before).unwrap_or_default();
-                    self.refilter();
-                }
-                return;
-            }
-            KeyCode::Enter => {
-                if p.error.is_none() {
-                    let text = p.text.trim().to_owned();
-                    self.prompt = None;
-                    if !text.is_empty() {
-                        self.history.retain(|h| h != &text);
-                        self.history.push(text);
-                        if self.history.len() > HISTORY_MAX {
-                            self.history.remove(0);
-                        }
-                    }
-                }
-                return;
-            }
-            KeyCode::Up => {
-                if self.history.is_empty() {
-                    return;
-                }
-                let pos = p
-                    .history_pos
-                    .map_or(self.history.len() - 1, |i| i.saturating_sub(1));
-                p.history_pos = Some(pos);
-                p.text = self.history[pos].clone();
-            }
-            KeyCode::Down => {
-                if let Some(i) = p.history_pos {
-                    if i + 1 < self.history.len() {
-                        p.history_pos = Some(i + 1);
-                        p.text = self.history[i + 1].clone();
-                    } else {
-                        p.history_pos = None;
-                        p.text.clear();
-                    }
-                }
-            }
-            KeyCode::Backspace => {
-                p.text.pop();
-            }
-            KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => p.text.clear(),
-            KeyCode::Char('w') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                let t = p.text.trim_end();
-                let cut = t.rfind(' ').map_or(0, |i| i + 1);
-                p.text.truncate(cut);
-            }
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => p.text.push(c),
-            _ => return,
-        }
-        self.preview();
-    }
-
-    /// Live preview: apply the prompt's text as soon as it parses.
-    fn preview(&mut self) {
-        let Some(p) = self.prompt.as_mut() else { return };
-        match Filter::parse(&p.text) {
-            Ok(f) => {
-                p.error = None;
-                if f.source_text() != self.filter.source_text() {
-                    self.filter = f;
-                    self.refilter();
-                }
-            }
-            Err(e) => p.error = Some(e.to_string()),
-        }
     }
 
     /// The selected event as its NDJSON object (what `y` copies).

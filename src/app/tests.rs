@@ -157,11 +157,12 @@ fn detail_opens_and_scrolls() {
     key(&mut app, KeyCode::Enter);
     assert!(app.show_detail);
     assert_eq!(app.focus, Pane::Detail);
+    let start = app.detail_cursor;
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.detail_scroll, 2);
+    assert_eq!(app.detail_cursor, start + 2);
     key(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.detail_scroll, 1);
+    assert_eq!(app.detail_cursor, start + 1);
     key(&mut app, KeyCode::Esc);
     assert!(!app.show_detail);
     assert_eq!(app.focus, Pane::Feed);

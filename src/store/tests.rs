@@ -145,7 +145,7 @@ fn streamdata_snapshot_and_every_patch_op() {
         s.sources()[0].state,
         Some(serde_json::json!({"b":{"c":[1,2]},"d":"y","f":5,"g":[1,2]}))
     );
-    let paths: Vec<_> = s.sources()[0].changed.iter().map(|(p, _)| p.as_str()).collect();
+    let paths: Vec<_> = s.sources()[0].changed.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, ["", "/e", "/a", "/d", "/f", "/g", "/d"]);
     // Both kinds stay in the feed as events.
     assert_eq!(s.records().len(), 2);
@@ -279,6 +279,132 @@ fn status_and_drops_are_counted() {
     let src = &s.sources()[0];
     assert_eq!((src.errors, src.reconnects, src.oversize), (1, 1, 1));
     assert_eq!(s.dropped(), 1);
+}
+
+#[test]
+fn quiet_after_ten_median_gaps_and_at_least_the_minimum() {
+    let mut s = Store::new(100, &[spec("a", false)], 0);
+    let live = SourceMsg::Status {
+        source: 0,
+        status: Status::Live("HTTP 200".into()),
+    };
+    s.ingest(live, 0, |_, _| {});
+    // Two arrivals make one gap: no rhythm yet, never quiet.
+    for t in [1_000, 2_000] {
+        s.ingest(batch(0, vec![event(0, "x", None, "1")]), t, |_, _| {});
+    }
+    assert_eq!(s.sources()[0].health(500_000), Health::Live, "not judged yet");
+    // One event a second (two in one batch count as one arrival).
+    for t in [3_000, 4_000, 5_000] {
+        s.ingest(
+            batch(0, vec![event(0, "x", None, "1"), event(0, "x", None, "2")]),
+            t,
+            |_, _| {},
+        );
+    }
+    assert_eq!(s.sources()[0].rhythm.median_gap(), Some(1_000));
+    let last = 5_000;
+    assert_eq!(
+        s.sources()[0].health(last + QUIET_MIN_MS),
+        Health::Live,
+        "10 s is the least"
+    );
+    assert_eq!(
+        s.sources()[0].health(last + 40_000),
+        Health::Quiet(40_000),
+        "40 s on a stream that sent every second"
+    );
+    // A slow stream (a minute apart) is not quiet after 40 s.
+    let mut slow = Store::new(100, &[spec("a", false)], 0);
+    slow.ingest(
+        SourceMsg::Status {
+            source: 0,
+            status: Status::Live(String::new()),
+        },
+        0,
+        |_, _| {},
+    );
+    for k in 1..=4 {
+        slow.ingest(batch(0, vec![event(0, "x", None, "1")]), k * 60_000, |_, _| {});
+    }
+    assert_eq!(slow.sources()[0].health(240_000 + 40_000), Health::Live);
+    assert_eq!(
+        slow.sources()[0].health(240_000 + 601_000),
+        Health::Quiet(601_000)
+    );
+    // Not live: down, whatever the silence.
+    s.ingest(
+        SourceMsg::Status {
+            source: 0,
+            status: Status::Connecting,
+        },
+        6_000,
+        |_, _| {},
+    );
+    assert_eq!(s.sources()[0].health(100_000), Health::Down);
+}
+
+#[test]
+fn degraded_while_the_last_bodies_are_unreadable() {
+    let mut s = Store::new(100, &[spec("a", false)], 0);
+    s.ingest(
+        SourceMsg::Status {
+            source: 0,
+            status: Status::Live("HTTP 200".into()),
+        },
+        0,
+        |_, _| {},
+    );
+    s.ingest(batch(0, vec![event(0, "x", None, "1")]), 1_000, |_, _| {});
+    let bad = SourceMsg::Dropped {
+        source: 0,
+        kind: DropKind::Unparsable,
+        detail: "data is not JSON: expected value at line 1".into(),
+    };
+    s.ingest(bad, 2_000, |_, _| {});
+    assert_eq!(
+        s.sources()[0].health(3_000),
+        Health::Degraded("data is not JSON: expected value at line 1".into())
+    );
+    // A readable event again: live.
+    s.ingest(batch(0, vec![event(0, "x", None, "2")]), 4_000, |_, _| {});
+    assert_eq!(s.sources()[0].health(4_500), Health::Live);
+}
+
+#[test]
+fn patch_changes_keep_the_scalar_they_replaced() {
+    let mut s = Store::new(10, &[spec("q", true)], 0);
+    s.ingest(
+        batch(
+            0,
+            vec![
+                event(0, "data", None, r#"{"px":20,"obj":{"a":1},"gone":"x"}"#),
+                event(
+                    0,
+                    "patch",
+                    None,
+                    r#"[{"op":"replace","path":"/px","value":21.5},{"op":"replace","path":"/obj","value":2},{"op":"remove","path":"/gone"},{"op":"add","path":"/new","value":1}]"#,
+                ),
+            ],
+        ),
+        1_000,
+        |_, _| {},
+    );
+    let olds: Vec<(&str, Option<serde_json::Value>)> = s.sources()[0]
+        .changed
+        .iter()
+        .map(|c| (c.path.as_str(), c.old.clone()))
+        .collect();
+    assert_eq!(
+        olds,
+        [
+            ("", None),
+            ("/px", Some(serde_json::json!(20))),
+            ("/obj", None),
+            ("/gone", Some(serde_json::json!("x"))),
+            ("/new", None),
+        ]
+    );
 }
 
 mod props {

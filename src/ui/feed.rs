@@ -8,8 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::text::{fit, prefix};
-use super::{Theme, focused};
+use super::text::{fit, fit_end, prefix, shorten_names};
+use super::{Theme, focused, markers, pane_title};
 use crate::app::{App, Pane};
 use crate::event::EventRef;
 
@@ -22,7 +22,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     }
     let theme = Theme::of(app);
     let n = app.feed.seqs.len();
-    let mut title = vec![Span::styled(" feed ", theme.title(focused(app, Pane::Feed)))];
+    let mut title = vec![pane_title("feed", focused(app, Pane::Feed), &theme)];
     title.push(Span::styled(
         format!("{n} event{} ", if n == 1 { "" } else { "s" }),
         theme.dim(),
@@ -49,89 +49,132 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let h = inner.height as usize;
+    let width = inner.width as usize;
     if n == 0 {
         let msg = if app.store.records().is_empty() {
             "waiting for events…"
         } else {
             "no event matches the filter (Esc clears it)"
         };
-        f.render_widget(Paragraph::new(Span::styled(msg, theme.dim())), inner);
+        let mut lines = vec![Line::styled(msg, theme.dim())];
+        lines.extend(
+            app.markers_between(None, None)
+                .map(|m| markers::line(app, m, width, &theme)),
+        );
+        let skip = lines.len().saturating_sub(h);
+        f.render_widget(Paragraph::new(lines.split_off(skip)), inner);
         return;
     }
     let sel = app.feed.selected_index().unwrap_or(n - 1);
     let top = (sel + 1).saturating_sub(h);
-    let rows: Vec<EventRef<'_>> = (top..n.min(top + h))
-        .filter_map(|i| app.store.get(app.feed.seqs[i]).map(|r| app.store.view(r)))
+    let end = n.min(top + h);
+    let rows: Vec<(u64, EventRef<'_>)> = (top..end)
+        .filter_map(|i| {
+            let seq = app.feed.seqs[i];
+            app.store.get(seq).map(|r| (seq, app.store.view(r)))
+        })
         .collect();
-    let width = inner.width as usize;
     let src_w = rows
         .iter()
-        .map(|e| e.source.chars().count())
+        .map(|(_, e)| e.source.chars().count())
         .max()
         .unwrap_or(0)
         .min(16);
     let ty_w = rows
         .iter()
-        .map(|e| e.ty.chars().count())
+        .map(|(_, e)| e.ty.chars().count())
         .max()
         .unwrap_or(0)
         .min(if width >= 110 { 30 } else { 20 });
     // The id column (SPEC 6) stays from 70 columns up, cut shorter when
-    // narrow: the detail pane and `y` have the whole id.
+    // narrow — keeping the end, where ids differ: the detail pane and `y`
+    // have the whole id.
     let id_w = if width >= 70 {
         rows.iter()
-            .map(|e| e.id.map_or(0, |i| i.chars().count()))
+            .map(|(_, e)| e.id.map_or(0, |i| i.chars().count()))
             .max()
             .unwrap_or(0)
             .min(if width >= 110 { 22 } else { 12 })
     } else {
         0
     };
+    let sources = shorten_names(&rows.iter().map(|(_, e)| e.source).collect::<Vec<_>>(), src_w);
+    let types = shorten_names(&rows.iter().map(|(_, e)| e.ty).collect::<Vec<_>>(), ty_w);
     let time_w = if width >= 90 { 12 } else { 8 };
     let fixed = time_w + 1 + src_w + 1 + ty_w + 1 + if id_w > 0 { id_w + 1 } else { 0 };
     let summary_w = width.saturating_sub(fixed);
-    let lines: Vec<Line<'_>> = rows
-        .iter()
-        .enumerate()
-        .map(|(k, e)| {
-            let mut spans = vec![
-                Span::styled(fit(&clock(e.received, time_w), time_w, true), theme.dim()),
-                Span::raw(" "),
-                Span::styled(fit(e.source, src_w, true), theme.source()),
-                Span::raw(" "),
-                Span::styled(fit(e.ty, ty_w, true), theme.ty()),
-                Span::raw(" "),
-            ];
-            if id_w > 0 {
-                spans.push(Span::styled(fit(e.id.unwrap_or(""), id_w, true), theme.dim()));
+    // With the detail open, the row marked is the one it shows.
+    let selected_seq = app.feed.seqs[sel];
+    let marked_seq = match (&app.pinned, app.show_detail) {
+        (Some(p), true) => p.seq,
+        _ => selected_seq,
+    };
+    let highlight = app.feed.paused || focused(app, Pane::Feed) || app.show_detail;
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(h + 2);
+    let mut sel_line = 0;
+    let mut prev = top.checked_sub(1).map(|i| app.feed.seqs[i]);
+    for (k, (seq, e)) in rows.iter().enumerate() {
+        lines.extend(
+            app.markers_between(prev, Some(*seq))
+                .map(|m| markers::line(app, m, width, &theme)),
+        );
+        prev = Some(*seq);
+        let mut spans = vec![
+            Span::styled(fit(&clock(e.received, time_w), time_w, true), theme.dim()),
+            Span::raw(" "),
+            Span::styled(pad(&sources[k], src_w), theme.source()),
+            Span::raw(" "),
+            Span::styled(pad(&types[k], ty_w), theme.ty()),
+            Span::raw(" "),
+        ];
+        if id_w > 0 {
+            spans.push(Span::styled(fit_end(e.id.unwrap_or(""), id_w, true), theme.dim()));
+            spans.push(Span::raw(" "));
+        }
+        let mut summary_w = summary_w;
+        if let Some(w) = e.webhook {
+            let mark = w.mark();
+            if !mark.is_empty() && summary_w > mark.chars().count() + 1 {
+                let style = if w.is_problem() {
+                    theme.error()
+                } else if w.attempt > 1 {
+                    theme.warn()
+                } else {
+                    theme.ok()
+                };
+                summary_w -= mark.chars().count() + 1;
+                spans.push(Span::styled(fit(&mark, mark.chars().count(), false), style));
                 spans.push(Span::raw(" "));
             }
-            let mut summary_w = summary_w;
-            if let Some(w) = e.webhook {
-                let mark = w.mark();
-                if !mark.is_empty() && summary_w > mark.chars().count() + 1 {
-                    let style = if w.is_problem() {
-                        theme.error()
-                    } else if w.attempt > 1 {
-                        theme.warn()
-                    } else {
-                        theme.ok()
-                    };
-                    summary_w -= mark.chars().count() + 1;
-                    spans.push(Span::styled(fit(&mark, mark.chars().count(), false), style));
-                    spans.push(Span::raw(" "));
-                }
-            }
-            spans.push(Span::raw(fit(&summary(e), summary_w, true)));
-            let line = Line::from(spans);
-            if top + k == sel && (app.feed.paused || focused(app, Pane::Feed)) {
-                line.style(theme.selected())
-            } else {
-                line
-            }
-        })
-        .collect();
+        }
+        spans.push(Span::raw(fit(&summary(e), summary_w, true)));
+        let line = Line::from(spans);
+        if *seq == selected_seq {
+            sel_line = lines.len();
+        }
+        lines.push(if *seq == marked_seq && highlight {
+            line.style(theme.selected())
+        } else {
+            line
+        });
+    }
+    if end == n {
+        lines.extend(
+            app.markers_between(prev, None)
+                .map(|m| markers::line(app, m, width, &theme)),
+        );
+    }
+    // Markers took rows: drop rows from the top, but never the selected one.
+    let excess = lines.len().saturating_sub(h);
+    let skip = excess.min(sel_line);
+    let mut lines = lines.split_off(skip);
+    lines.truncate(h);
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A name already shortened to at most `width`, padded to it.
+fn pad(s: &str, width: usize) -> String {
+    fit(s, width, true)
 }
 
 /// `HH:MM:SS.mmm` (or `HH:MM:SS` when narrow), UTC.
@@ -167,15 +210,20 @@ pub fn summary(e: &EventRef<'_>) -> String {
 
 /// `amount=1200 currency=usd status=succeeded …`: the scalar fields of the
 /// object that says most (Stripe-style `data.object` when present, else the
-/// data itself), leaving out what the row already shows (id, type).
+/// data itself), leaving out what the row already shows (id, type). Named
+/// as they are in the data, so `.data.object.amount` is the filter's path
+/// (the detail's `p` shows it, `f` filters on it).
 fn fields_summary(map: &serde_json::Map<String, serde_json::Value>, e: &EventRef<'_>) -> String {
     let inner = map
         .get("data")
         .and_then(|d| d.get("object"))
         .and_then(|o| o.as_object())
         .unwrap_or(map);
+    // In document order, but an object's own `id` last: the row already
+    // has an id column, and the fields after it say more.
+    let (ids, rest): (Vec<_>, Vec<_>) = inner.iter().partition(|(k, _)| k.as_str() == "id");
     let mut parts = Vec::new();
-    for (k, v) in inner {
+    for (k, v) in rest.into_iter().chain(ids) {
         let text = match v {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),

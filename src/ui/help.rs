@@ -1,4 +1,4 @@
-//! `?`: every key, over everything.
+//! `?`: every key and the filter language, over everything.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +12,7 @@ use crate::app::App;
 pub const KEYS: &[(&str, &str)] = &[
     (
         "j / k / ↑ / ↓",
-        "move (feed, types, detail, views); moving up pauses",
+        "move (feed, types, detail lines, views); moving up pauses",
     ),
     ("PgUp / PgDn", "a page; mouse wheel scrolls"),
     ("g / G", "top (pauses) / bottom and follow"),
@@ -22,23 +22,66 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "/",
-        "filter prompt: live preview, ↑/↓ history, Enter keep, Esc undo",
+        "filter prompt, live preview: ↑↓ history, ←→ Home End ^A ^E ^W ^U, Enter keep, Esc undo",
     ),
     (
         "Esc",
-        "close the detail / a view / the prompt; else clear the filter and type selection",
+        "close the detail / a view / the prompt; else clear the filter and types (u undoes)",
     ),
-    ("Enter", "detail of the selected event (types: only this type)"),
-    ("Tab", "next pane"),
+    ("u", "undo the last clear of the filter and type selection"),
+    (
+        "Enter",
+        "pinned detail of the selected event: new ones do not replace it (types: only this type)",
+    ),
+    (
+        "f / p",
+        "detail: filter on the field under the cursor / show every field's filter path",
+    ),
+    ("Tab", "next pane (the focused pane's title is marked ▸)"),
     ("t", "type panel: focus / hide"),
-    ("o / a", "types: only this type / all types"),
+    (
+        "o / a",
+        "types: only this type (new types are announced) / all types",
+    ),
     ("s", "sources: URL, state, counters, cursor"),
-    ("v", "state view: Streamdata and diff documents, changes marked"),
+    (
+        "v",
+        "state view: Streamdata and diff documents, changes marked with old → new; y copies",
+    ),
     ("y", "copy the selected event's JSON (OSC 52, works over SSH)"),
     ("e", "export the filtered feed to an NDJSON file"),
     ("?", "this help"),
-    ("q / Ctrl-C", "quit"),
+    ("q / Ctrl-C", "close the detail or view; else quit"),
 ];
+
+/// The filter language, in brief (the README has the full table).
+pub const FILTER: &[(&str, &str)] = &[
+    (
+        "type:GLOB",
+        "the type matches (`*` any run); several type: terms are OR-ed",
+    ),
+    ("source:NAME", "the source (a glob too); several are OR-ed"),
+    (
+        ".path OP VALUE",
+        "a field of the data: .data.object.amount>1000  .status=\"failed\"  .items[0].sku~^A",
+    ),
+    (
+        "",
+        "OP is = != > >= < <= ~ (regex); quote text with spaces or operators",
+    ),
+    (
+        "word, \"two words\"",
+        "case-insensitive text in the type, id or data",
+    ),
+    ("-TERM", "not: -type:ping  -.status=ok"),
+    (
+        "",
+        "terms are AND-ed; in the detail, f adds the field under the cursor",
+    ),
+];
+
+/// Column of the descriptions.
+const KEY_W: usize = 20;
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = Theme::of(app);
@@ -46,22 +89,26 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let inner_w = usize::from(area.width.min(112).saturating_sub(2)).max(1);
     let rows: usize = KEYS
         .iter()
-        .map(|(_, what)| (17 + what.chars().count()).div_ceil(inner_w))
-        .sum();
+        .chain(FILTER)
+        .map(|(_, what)| (KEY_W + 1 + what.chars().count()).div_ceil(inner_w))
+        .sum::<usize>()
+        + 2;
     let r = centered(area, 112, rows as u16 + 2);
     f.render_widget(Clear, r);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(" keys (Esc closes) ", theme.title(true)));
-    let lines: Vec<Line<'_>> = KEYS
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:<16}"), theme.key()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+    let block = Block::new().borders(Borders::ALL).title(Span::styled(
+        " keys and filters (q/Esc close, j/k scroll) ",
+        theme.title(true),
+    ));
+    let row = |(k, what): &(&str, &'static str)| {
+        Line::from(vec![
+            Span::styled(format!(" {k:<w$}", w = KEY_W), theme.key()),
+            Span::raw(*what),
+        ])
+    };
+    let mut lines: Vec<Line<'_>> = KEYS.iter().map(row).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(" filter (/ or --filter)", theme.title(true)));
+    lines.extend(FILTER.iter().map(row));
     let p = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })

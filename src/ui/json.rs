@@ -133,6 +133,95 @@ pub fn render(line: &JsonLine, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The rows the detail pane shows for a document: its pretty lines, or
+/// with `paths` one row per scalar field as `.filter.path value` — the
+/// spelling the filter takes (`f` appends `.path=value`).
+pub fn detail_rows(doc: &Value, paths: bool) -> Vec<JsonLine> {
+    let all = lines(doc);
+    if !paths {
+        return all;
+    }
+    all.into_iter()
+        .filter(|l| !l.path.is_empty() && l.parts.iter().any(|(_, t)| *t != Tok::Punct && *t != Tok::Key))
+        .map(|l| {
+            let fpath = filter_path(doc, &l.path).unwrap_or_default();
+            let value: Vec<(String, Tok)> = l
+                .parts
+                .into_iter()
+                .filter(|(_, t)| *t != Tok::Punct && *t != Tok::Key)
+                .collect();
+            let mut parts = vec![
+                (inert(&fpath).into_owned(), Tok::Key),
+                (" ".to_owned(), Tok::Punct),
+            ];
+            parts.extend(value);
+            JsonLine {
+                indent: 0,
+                parts,
+                path: l.path,
+            }
+        })
+        .collect()
+}
+
+/// The filter's spelling of a JSON pointer into `doc`: `/data/object/amount`
+/// is `.data.object.amount`, an array element `[0]`, a key the filter would
+/// misread (digits, dots, spaces, operators, quotes) is quoted. `None` for
+/// the root or a pointer that finds nothing.
+pub fn filter_path(doc: &Value, pointer: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut at = doc;
+    for raw in pointer.strip_prefix('/')?.split('/') {
+        let key = raw.replace("~1", "/").replace("~0", "~");
+        match at {
+            Value::Array(items) => {
+                let i: usize = key.parse().ok()?;
+                at = items.get(i)?;
+                out.push_str(&format!("[{i}]"));
+            }
+            Value::Object(map) => {
+                at = map.get(&key)?;
+                out.push('.');
+                if needs_quotes(&key) {
+                    out.push_str(&quote(&key));
+                } else {
+                    out.push_str(&key);
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// `.path=VALUE` for the scalar at `pointer` (strings quoted, as the
+/// filter parser requires for text); `None` for objects, arrays, the root.
+pub fn filter_term(doc: &Value, pointer: &str) -> Option<String> {
+    let path = filter_path(doc, pointer)?;
+    let value = match doc.pointer(pointer)? {
+        Value::String(s) => quote(s),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_owned(),
+        Value::Object(_) | Value::Array(_) => return None,
+    };
+    Some(format!("{path}={value}"))
+}
+
+/// Whether an object key must be quoted in a filter path.
+fn needs_quotes(key: &str) -> bool {
+    key.is_empty()
+        || key.bytes().all(|b| b.is_ascii_digit())
+        || key
+            .chars()
+            .any(|c| c.is_whitespace() || ".[]\"\\=!<>~".contains(c))
+}
+
+/// `"text"` with `\"` and `\\` escaped, as the filter reads quotes.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +250,48 @@ mod tests {
         ];
         let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         assert_eq!(rendered, want);
+    }
+
+    #[test]
+    fn filter_paths_and_terms_parse_back_and_match() {
+        let doc = serde_json::json!({
+            "data": {"object": {"amount": 124576, "status": "paid \"ok\""}},
+            "items": [{"a.b": true}, {"0": null}],
+        });
+        let cases = [
+            ("/data/object/amount", ".data.object.amount=124576"),
+            ("/data/object/status", ".data.object.status=\"paid \\\"ok\\\"\""),
+            ("/items/0/a.b", ".items[0].\"a.b\"=true"),
+            ("/items/1/0", ".items[1].\"0\"=null"),
+        ];
+        let ev = crate::event::EventRef {
+            source: "s",
+            id: None,
+            ty: "t",
+            time: None,
+            received: 0,
+            data: &doc.to_string(),
+            json: true,
+            webhook: None,
+        };
+        for (pointer, want) in cases {
+            let term = filter_term(&doc, pointer).unwrap();
+            assert_eq!(term, want);
+            let f = crate::filter::Filter::parse(&term).unwrap();
+            assert!(f.matches(&ev), "{term} does not match its own event");
+        }
+        assert_eq!(filter_term(&doc, "/data"), None, "objects are not values");
+        assert_eq!(filter_term(&doc, ""), None);
+    }
+
+    #[test]
+    fn path_rows_show_each_scalar_with_its_filter_path() {
+        let doc = serde_json::json!({"data": {"object": {"amount": 5}}, "tags": ["x"]});
+        let rows: Vec<String> = detail_rows(&doc, true)
+            .iter()
+            .map(|l| l.parts.iter().map(|(t, _)| t.as_str()).collect())
+            .collect();
+        assert_eq!(rows, [".data.object.amount 5", ".tags[0] \"x\""]);
     }
 
     #[test]

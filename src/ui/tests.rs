@@ -194,5 +194,9 @@ fn status_bar_puts_troubled_sources_first_and_counts_the_rest() {
         top.contains("source7"),
         "the failing source is shown first: {top}"
     );
-    assert!(top.contains("more (s)"), "what does not fit is counted: {top}");
+    assert!(
+        top.contains("│ 1 failing · 7 live (s)"),
+        "what does not fit is counted by state: {top}"
+    );
+    assert!(!top.contains("more"), "{top}");
 }

@@ -1,13 +1,15 @@
-//! The type panel: one row per event type — shown or hidden, name, count,
-//! current rate and a sparkline of its per-second rate — sorted by rate.
+//! The type panel: one row per event type — shown `●` or hidden `○` (not
+//! `✓`/`✗`: those are a webhook's verified/failed), name (`new` when it
+//! appeared while "only" hid it), count, current rate and a sparkline of
+//! its per-second rate — sorted by rate.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
-use super::text::fit;
-use super::{Theme, focused};
+use super::text::shorten_names;
+use super::{Theme, focused, pane_title};
 use crate::app::{App, Pane};
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
@@ -21,7 +23,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let block = Block::new()
         .borders(Borders::TOP | Borders::LEFT)
         .title(Line::from(vec![
-            Span::styled(" types ", theme.title(is_focused)),
+            pane_title("types", is_focused, &theme),
             Span::styled(format!("{hint} "), theme.dim()),
         ]));
     let inner = block.inner(area);
@@ -49,20 +51,48 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         0
     };
-    for (row, &ty) in ids.iter().enumerate().skip(top).take(h) {
+    let shown: Vec<u32> = ids.iter().skip(top).take(h).copied().collect();
+    let names = shorten_names(
+        &shown
+            .iter()
+            .map(|&t| &*app.store.types()[t as usize].name)
+            .collect::<Vec<_>>(),
+        name_w,
+    );
+    let new_names = shorten_names(
+        &shown
+            .iter()
+            .map(|&t| &*app.store.types()[t as usize].name)
+            .collect::<Vec<_>>(),
+        name_w.saturating_sub(4),
+    );
+    for (k, &ty) in shown.iter().enumerate() {
+        let row = top + k;
         let stats = &app.store.types()[ty as usize];
         let y = inner.y + (row - top) as u16;
         let visible = app.types.visible(ty);
         let mark = if visible {
-            Span::styled("✓ ", theme.ok())
+            Span::styled("● ", theme.ok())
         } else {
-            Span::styled("✗ ", theme.dim())
+            Span::styled("○ ", theme.dim())
         };
         let name_style = if visible { theme.ty() } else { theme.dim() };
         let rate = stats.rate.rate(app.now);
-        let mut line = Line::from(vec![
-            mark,
-            Span::styled(fit(&stats.name, name_w, true), name_style),
+        let name = if app.new_types.contains(&ty) && name_w > 8 {
+            let short = &new_names[k];
+            let gap = name_w.saturating_sub(short.chars().count() + 4);
+            vec![
+                Span::styled(short.clone(), name_style),
+                Span::styled(" new", theme.warn()),
+                Span::raw(" ".repeat(gap)),
+            ]
+        } else {
+            vec![Span::styled(pad(&names[k], name_w), name_style)]
+        };
+        let mut spans = vec![mark];
+        spans.extend(name);
+        let mut line = Line::from(spans);
+        line.spans.extend([
             Span::raw(format!("{:>7}", compact(stats.count))),
             Span::styled(format!("{:>6}/s", rate_text(rate)), theme.dim()),
         ]);
@@ -93,6 +123,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             );
         }
     }
+}
+
+fn pad(s: &str, width: usize) -> String {
+    super::text::fit(s, width, true)
 }
 
 /// `1234567` → `1.2M`.
