@@ -67,8 +67,9 @@
 //!   (`.amount=1200` matches `1200` and `1200.0`; integers compare exactly,
 //!   beyond `f64` precision); a string equals VALUE exactly; `true`, `false`
 //!   and `null` equal those words; objects and arrays equal their compact
-//!   JSON text, keys in the order `serde_json` keeps them (sorted, as long as
-//!   nothing in the build turns on its `preserve_order` feature).
+//!   JSON text, keys in the order of the event's own document (the build
+//!   turns on serde_json's `preserve_order`, so the state view shows keys
+//!   as they arrived).
 //! * `>` `>=` `<` `<=`: numeric when the field is a number, or a string that
 //!   parses as one, and VALUE parses as a number; otherwise a lexicographic
 //!   compare when the field is a string (so RFC 3339 times order correctly);

@@ -46,7 +46,7 @@ impl App {
                     time: v.time,
                     received: v.received,
                     data: v.data.to_owned(),
-                    json: v.json,
+                    json: Some(v.json),
                     webhook: rec.webhook.clone(),
                 },
             })
@@ -70,7 +70,7 @@ impl App {
     /// The pinned event's data as JSON, when it is.
     pub fn pinned_doc(&self) -> Option<Value> {
         let p = self.pinned.as_ref()?;
-        if !p.event.json {
+        if p.event.json != Some(true) {
             return None;
         }
         serde_json::from_str(&p.event.data).ok()

@@ -184,12 +184,13 @@ fn field_equality_by_kind() {
         (".note=", "charge", true),
         (".note=\"\"", "charge", true),
         (".status=", "charge", false),
-        // Objects and arrays compare as compact JSON with sorted keys (this
-        // fails if serde_json's `preserve_order` feature gets turned on).
+        // Objects and arrays compare as compact JSON with the keys in the
+        // order of the document (serde_json's `preserve_order`, which the
+        // state view needs too).
         (".arr=[1,2]", "charge", true),
         (".arr=\"[1, 2]\"", "charge", false),
-        (r#".obj="{\"a\":[1,\"x\"],\"b\":2}""#, "charge", true),
-        (r#".obj="{\"b\":2,\"a\":[1,\"x\"]}""#, "charge", false),
+        (r#".obj="{\"a\":[1,\"x\"],\"b\":2}""#, "charge", false),
+        (r#".obj="{\"b\":2,\"a\":[1,\"x\"]}""#, "charge", true),
         // Unquoted, the inner quotes are quoting, not text.
         (r#".obj={"a":[1,"x"],"b":2}"#, "charge", false),
         (".data.object.amount=1500", "charge", true),
@@ -262,7 +263,7 @@ fn regex_searches_the_field_text() {
         (".amount~^1200$", "charge", true),
         (".flag~^true$", "charge", true),
         (".none~null", "charge", true),
-        (r#".obj~"\"b\":2}$""#, "charge", true),
+        (r#".obj~"\"a\":\[1,\"x\"\]}$""#, "charge", true),
         (r".arr~^\[1,2\]$", "charge", true),
         // Quoted regexes keep their backslashes and may hold spaces.
         (r#".msg~"^Timeout after \d+s$""#, "charge", true),

@@ -104,8 +104,8 @@ async fn tail_diff_source_prints_snapshot_and_patches_and_writes_state() {
             ),
             (
                 "patch",
-                &json!([{"op": "add", "path": "/refund", "value": {"amount": 20}},
-                        {"op": "replace", "path": "/total", "value": 120}])
+                &json!([{"op": "replace", "path": "/total", "value": 120},
+                        {"op": "add", "path": "/refund", "value": {"amount": 20}}])
             ),
         ]
     );

@@ -96,7 +96,7 @@ mod tests {
         let first = json!({"status": "open", "items": [1, 2]});
         assert_eq!(
             next(&mut s, &first),
-            Some(Change::Snapshot(r#"{"items":[1,2],"status":"open"}"#.into()))
+            Some(Change::Snapshot(r#"{"status":"open","items":[1,2]}"#.into()))
         );
         assert_eq!(next(&mut s, &first), None);
         let second = json!({"status": "paid", "items": [1, 2, 3]});
@@ -107,8 +107,8 @@ mod tests {
         assert_eq!(
             ops,
             json!([
-                {"op": "add", "path": "/items/2", "value": 3},
-                {"op": "replace", "path": "/status", "value": "paid"}
+                {"op": "replace", "path": "/status", "value": "paid"},
+                {"op": "add", "path": "/items/2", "value": 3}
             ])
         );
         assert_eq!(next(&mut s, &second), None);
