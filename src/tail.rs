@@ -16,11 +16,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use tokio::signal::unix::Signal;
 use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::event::now_millis;
+use crate::event::{Event, now_millis};
 use crate::filter::Filter;
 use crate::output::Format;
 use crate::sanitize::inert;
@@ -29,6 +30,10 @@ use crate::store::Store;
 
 /// Messages taken from the channel per wake-up.
 const BATCH: usize = 64;
+/// Event data handed to the printer in one batch at most (a message's
+/// events are never split). With [`printer::QUEUE_BATCHES`] this bounds
+/// what waits for a slow reader at about 16 MiB.
+const PRINT_BATCH_BYTES: usize = 1 << 20;
 /// After a signal or `--duration`, how long queued output may take to be
 /// written before evtop exits anyway (a reader that stopped reading must not
 /// keep it alive).
@@ -106,11 +111,15 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         if n == 0 {
             break End::Sources;
         }
+        // The events of every message taken go to the printer as one batch:
+        // one hand-over (and at most one wake-up of its thread) per turn.
+        let mut batch: Vec<Event> = Vec::new();
+        let mut batch_bytes = 0;
         for msg in msgs.drain(..) {
             health.observe(&msg);
             let SourceMsg::Events {
                 source,
-                events,
+                mut events,
                 cursor,
             } = msg
             else {
@@ -133,13 +142,23 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                 diag.line(format!("{}: {}", inert(&s.name), inert(why)));
                 engine.resync(id);
             }
-            // Wait for room in the printer's queue: this is where a slow
-            // reader pushes back on SSE and polling sources.
-            tokio::select! {
-                _ = printer.send(events) => {}
-                _ = sleep_until(deadline) => break 'run End::Asked,
-                _ = sigint.recv() => break 'run End::Asked,
-                _ = sigterm.recv() => break 'run End::Asked,
+            batch_bytes += events.iter().map(|e| e.data.len()).sum::<usize>();
+            if batch.is_empty() {
+                batch = events;
+            } else {
+                batch.append(&mut events);
+            }
+            if batch_bytes >= PRINT_BATCH_BYTES {
+                batch_bytes = 0;
+                let full = std::mem::take(&mut batch);
+                if let Some(end) = hand_over(&printer, full, deadline, &mut sigint, &mut sigterm).await {
+                    break 'run end;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            if let Some(end) = hand_over(&printer, batch, deadline, &mut sigint, &mut sigterm).await {
+                break 'run end;
             }
         }
     };
@@ -189,6 +208,24 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
     })
     .await?;
     Ok(code)
+}
+
+/// Queue a batch for the printer, waiting for room: this is where a slow
+/// reader pushes back on SSE and polling sources. A signal or the deadline
+/// ends the wait.
+async fn hand_over(
+    printer: &Printer,
+    batch: Vec<Event>,
+    deadline: Option<Instant>,
+    sigint: &mut Signal,
+    sigterm: &mut Signal,
+) -> Option<End> {
+    tokio::select! {
+        _ = printer.send(batch) => None,
+        _ = sleep_until(deadline) => Some(End::Asked),
+        _ = sigint.recv() => Some(End::Asked),
+        _ = sigterm.recv() => Some(End::Asked),
+    }
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

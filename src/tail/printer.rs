@@ -30,10 +30,11 @@ use crate::event::Event;
 use crate::filter::Filter;
 use crate::output::{self, Format};
 
-/// Batches waiting for the printer. Each is what one source read produced
-/// (up to a few hundred events), so this bounds memory at a few MiB while
-/// letting the parser run ahead of a momentarily slow writer.
-pub const QUEUE_BATCHES: usize = 64;
+/// Batches waiting for the printer. Each holds what the tail loop took in
+/// one turn (about 1 MiB of event data at most, see `tail.rs`), so this
+/// bounds memory at about 16 MiB while letting the parser run ahead of a
+/// momentarily slow writer.
+pub const QUEUE_BATCHES: usize = 16;
 /// Bytes formatted before they are written: fewer, larger writes.
 const WRITE_CHUNK: usize = 1 << 17;
 /// Most (source, type) verdicts cached before the cache starts over, so a
