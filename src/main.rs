@@ -262,8 +262,7 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
     if let Some(n) = common.buffer {
         config.settings.buffer = n;
     }
-    evtop::recording::prepare_config_files(&mut config.sources);
-    let file_sources = std::mem::take(&mut config.sources);
+    let file_sources = evtop::recording::prepare_config_files(std::mem::take(&mut config.sources));
     config.sources = merge(file_sources, cli_sources)?;
     if config.sources.is_empty() && !allow_no_sources {
         return Err(Fatal::Usage(

@@ -354,17 +354,44 @@ pub fn plan(files: &[PathBuf], follow: bool, speed: f64, taken: &[String]) -> Re
     })
 }
 
-/// `kind = "file"` sources from a config show every recorded event under
-/// their own name; they keep a state document when the recording has
-/// snapshots. An unreadable file is left for the source to report.
-pub fn prepare_config_files(specs: &mut [SourceSpec]) {
-    for spec in specs {
-        if let SourceKind::File(opts) = &mut spec.kind {
-            if let Ok(scan) = scan(&opts.path) {
-                opts.patched = scan.patched.iter().any(|&p| p);
-            }
-        }
+/// `kind = "file"` sources from a config: the events of the recording's
+/// first source show under the configured name, and each other recorded
+/// source gets a source of its own, named `NAME/RECORDED` — so several
+/// recorded Streamdata or diff sources keep their state documents apart.
+/// Each keeps a state document when the recording has snapshots for it. An
+/// unreadable file is left for the source to report.
+pub fn prepare_config_files(specs: Vec<SourceSpec>) -> Vec<SourceSpec> {
+    let mut out = Vec::with_capacity(specs.len());
+    for mut spec in specs {
+        let SourceKind::File(opts) = &mut spec.kind else {
+            out.push(spec);
+            continue;
+        };
+        let Ok(scan) = scan(&opts.path) else {
+            out.push(spec);
+            continue;
+        };
+        opts.patched = scan.patched.first().copied().unwrap_or(false);
+        opts.routes = scan.names.iter().skip(1).cloned().collect();
+        let routes: Vec<SourceSpec> = scan
+            .names
+            .iter()
+            .zip(&scan.patched)
+            .skip(1)
+            .map(|(recorded, &patched)| SourceSpec {
+                name: format!("{}/{recorded}", spec.name),
+                url: spec.url.clone(),
+                url_display: spec.url_display.clone(),
+                headers: Vec::new(),
+                pointers: Pointers::default(),
+                kind: SourceKind::FileRoute { patched },
+                named_after_host: false,
+            })
+            .collect();
+        out.push(spec);
+        out.extend(routes);
     }
+    out
 }
 
 #[cfg(test)]

@@ -67,6 +67,9 @@ pub enum Status {
     Retrying { delay: Duration, reason: String },
     /// Stopped for good (e.g. HTTP 204 on an SSE stream).
     Closed(String),
+    /// Its input ended as it should (a replayed recording reached its
+    /// end): not a failure and not a disconnection.
+    Finished(String),
 }
 
 impl std::fmt::Display for Status {
@@ -79,6 +82,7 @@ impl std::fmt::Display for Status {
                 write!(f, "{reason}; retrying in {}", fmt_duration(*delay))
             }
             Status::Closed(reason) => write!(f, "closed: {reason}"),
+            Status::Finished(what) => write!(f, "finished: {what}"),
         }
     }
 }
@@ -93,6 +97,9 @@ pub enum DropKind {
     /// Received and answered, but the consumer had fallen too far behind
     /// to take it (a webhook delivery cannot be made to wait).
     Overflow,
+    /// A line of a recording that is not an event: its file and line are
+    /// to blame (the detail starts with `FILE:LINE:`), not a source.
+    BadLine,
 }
 
 /// What every source task is given.

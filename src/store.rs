@@ -127,6 +127,8 @@ pub struct SourceState {
     pub events: u64,
     pub oversize: u64,
     pub unparsable: u64,
+    /// Lines of a replayed recording that were not events.
+    pub bad_lines: u64,
     /// Received and answered but never taken in, because the consumer had
     /// fallen behind (webhook deliveries).
     pub overflow: u64,
@@ -197,6 +199,7 @@ impl Store {
                 events: 0,
                 oversize: 0,
                 unparsable: 0,
+                bad_lines: 0,
                 overflow: 0,
                 webhook: matches!(s.kind, SourceKind::Webhook(_)),
                 failed_verifications: 0,
@@ -285,6 +288,7 @@ impl Store {
                             s.rhythm.unreadable = Some((now, detail.clone()));
                         }
                         DropKind::Overflow => s.overflow += 1,
+                        DropKind::BadLine => s.bad_lines += 1,
                     }
                     s.last_error = Some(detail);
                 }

@@ -25,7 +25,7 @@ use crate::event::{Event, now_millis};
 use crate::filter::Filter;
 use crate::output::Format;
 use crate::sanitize::inert;
-use crate::source::{SourceMsg, Status};
+use crate::source::{DropKind, SourceMsg, Status};
 use crate::store::Store;
 
 /// Messages taken from the channel per wake-up.
@@ -240,9 +240,25 @@ fn diagnose(store: &Store, msg: &SourceMsg) -> Option<String> {
     let (source, line) = match msg {
         SourceMsg::Status { source, status } => match status {
             Status::Connecting => return None,
+            // Said once when it becomes live, not at every update of a
+            // live source's detail (a replay's progress).
+            Status::Live(_)
+                if store
+                    .sources()
+                    .get(*source as usize)
+                    .is_some_and(|s| matches!(s.status, Status::Live(_))) =>
+            {
+                return None;
+            }
             Status::Live(d) => (*source, format!("connected ({d})")),
             s => (*source, s.to_string()),
         },
+        // A recording's bad line names its file and line itself.
+        SourceMsg::Dropped {
+            kind: DropKind::BadLine,
+            detail,
+            ..
+        } => return Some(format!("evtop: {}", inert(detail))),
         SourceMsg::Dropped { source, detail, .. } => (*source, format!("dropped: {detail}")),
         SourceMsg::Events { .. } => return None,
     };

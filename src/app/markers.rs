@@ -37,7 +37,9 @@ impl App {
         };
         let was_live = matches!(s.status, Status::Live(_));
         let is_live = matches!(status, Status::Live(_));
-        if was_live && !is_live {
+        // A recording that reached its end did not disconnect.
+        let finished = matches!(status, Status::Finished(_));
+        if was_live && !is_live && !finished {
             let why = match status {
                 Status::Retrying { reason, .. } => reason.clone(),
                 Status::Closed(r) => format!("closed: {r}"),

@@ -92,8 +92,13 @@ pub async fn run(spec: Arc<SourceSpec>, opts: FileOptions, ctx: SourceCtx) {
                     }
                 }
                 let lines = if bad == 1 { "line" } else { "lines" };
-                let done = format!("replay finished: {count} events, {bad} bad {lines}, from {name}");
-                ctx.status(Status::Closed(done)).await;
+                // The counts once, on this source; its routes just finish.
+                let routes_done = Status::Finished(format!("replay of {name}"));
+                if !replay.status_routes(routes_done).await {
+                    return;
+                }
+                let done = format!("replay of {name}: {count} events, {bad} bad {lines}");
+                ctx.status(Status::Finished(done)).await;
                 return;
             }
             Ok(Line::TooLong(n)) => {
@@ -101,7 +106,7 @@ pub async fn run(spec: Arc<SourceSpec>, opts: FileOptions, ctx: SourceCtx) {
                 bad += 1;
                 replay.read += n;
                 let detail = format!("{name}:{line_no}: line of {n} bytes skipped: over max_event_bytes");
-                if !ctx.dropped(DropKind::Oversize, detail).await {
+                if !ctx.dropped(DropKind::BadLine, detail).await {
                     return;
                 }
             }
@@ -125,7 +130,7 @@ pub async fn run(spec: Arc<SourceSpec>, opts: FileOptions, ctx: SourceCtx) {
                     Err(reason) => {
                         bad += 1;
                         if !ctx
-                            .dropped(DropKind::Unparsable, format!("{name}:{line_no}: {reason}"))
+                            .dropped(DropKind::BadLine, format!("{name}:{line_no}: {reason}"))
                             .await
                         {
                             return;
@@ -216,7 +221,27 @@ impl Replay<'_> {
         self.last_progress = Instant::now();
         let pct = (self.read as f64 / self.total as f64 * 100.0).min(100.0);
         let status = Status::Live(format!("replay {pct:.0}% {}", self.speed_text));
-        self.ctx.status(status).await
+        self.status_all(status).await
+    }
+
+    /// The same status for this source and every route it feeds: all of a
+    /// recording's sources show its progress.
+    async fn status_all(&self, status: Status) -> bool {
+        self.status_routes(status.clone()).await && self.ctx.status(status).await
+    }
+
+    /// A status for the routes this source feeds.
+    async fn status_routes(&self, status: Status) -> bool {
+        for (_, id) in self.routes.iter().skip(1) {
+            let msg = SourceMsg::Status {
+                source: *id,
+                status: status.clone(),
+            };
+            if self.ctx.tx.send(msg).await.is_err() {
+                return false;
+            }
+        }
+        true
     }
 
     async fn flush(&mut self) -> bool {

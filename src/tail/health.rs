@@ -60,6 +60,7 @@ impl Health {
                 s.failures_in_a_row = s.failures_in_a_row.saturating_add(1);
                 s.last_reason = Some(reason.clone());
             }
+            Some(Status::Finished(_)) => {}
             Some(Status::Closed(reason)) => {
                 if !s.connected {
                     s.dead = true;

@@ -2,11 +2,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{Theme, centered};
 use crate::app::App;
+use crate::filter::FILTER_HELP;
 
 /// The key table (also in the README).
 pub const KEYS: &[(&str, &str)] = &[
@@ -54,32 +56,6 @@ pub const KEYS: &[(&str, &str)] = &[
     ("q / Ctrl-C", "close the detail or view; else quit"),
 ];
 
-/// The filter language, in brief (the README has the full table).
-pub const FILTER: &[(&str, &str)] = &[
-    (
-        "type:GLOB",
-        "the type matches (`*` any run); several type: terms are OR-ed",
-    ),
-    ("source:NAME", "the source (a glob too); several are OR-ed"),
-    (
-        ".path OP VALUE",
-        "a field of the data: .data.object.amount>1000  .status=\"failed\"  .items[0].sku~^A",
-    ),
-    (
-        "",
-        "OP is = != > >= < <= ~ (regex); quote text with spaces or operators",
-    ),
-    (
-        "word, \"two words\"",
-        "case-insensitive text in the type, id or data",
-    ),
-    ("-TERM", "not: -type:ping  -.status=ok"),
-    (
-        "",
-        "terms are AND-ed; in the detail, f adds the field under the cursor",
-    ),
-];
-
 /// Column of the descriptions.
 const KEY_W: usize = 20;
 
@@ -89,10 +65,14 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let inner_w = usize::from(area.width.min(112).saturating_sub(2)).max(1);
     let rows: usize = KEYS
         .iter()
-        .chain(FILTER)
         .map(|(_, what)| (KEY_W + 1 + what.chars().count()).div_ceil(inner_w))
+        .chain(
+            FILTER_HELP
+                .lines()
+                .map(|l| (l.chars().count() + 1).div_ceil(inner_w).max(1)),
+        )
         .sum::<usize>()
-        + 2;
+        + 1;
     let r = centered(area, 112, rows as u16 + 2);
     f.render_widget(Clear, r);
     let block = Block::new().borders(Borders::ALL).title(Span::styled(
@@ -107,8 +87,15 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let mut lines: Vec<Line<'_>> = KEYS.iter().map(row).collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(" filter (/ or --filter)", theme.title(true)));
-    lines.extend(FILTER.iter().map(row));
+    // The same text as `evtop help filter`: one description of the language.
+    for (i, l) in FILTER_HELP.lines().enumerate() {
+        let style = if i == 0 {
+            theme.title(true)
+        } else {
+            Style::default()
+        };
+        lines.push(Line::styled(format!(" {l}"), style));
+    }
     let p = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })

@@ -61,6 +61,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                 s.oversize, s.unparsable, s.evicted
             ),
         ));
+        if s.bad_lines > 0 {
+            lines.push(row("bad lines", s.bad_lines.to_string()));
+        }
         if s.webhook {
             let mut text = format!(
                 "failed verification {}   redeliveries {}",

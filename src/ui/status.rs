@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use super::text::{fit, shorten_names};
+use super::text::{fit, fit_words, shorten_names};
 use super::types::{compact, rate_text};
 use crate::app::App;
 use crate::source::{Status, fmt_duration};
@@ -43,6 +43,7 @@ fn rank(s: &SourceState, now: i64) -> u8 {
     match (&s.status, s.health(now)) {
         (Status::Retrying { .. }, _) => 0,
         (Status::Closed(_), _) => 1,
+        (Status::Finished(_), _) => 6,
         (_, Health::Degraded(_)) => 2,
         (_, Health::Quiet(_)) => 3,
         (Status::Connecting, _) => 4,
@@ -59,10 +60,11 @@ fn source_state(s: &SourceState, app: &App, theme: &Theme, narrow: bool) -> (&'s
     match (&s.status, s.health(app.now)) {
         (Status::Connecting, _) => ("○", theme.warn(), "connecting".to_owned()),
         // A replay says how far it is and at what speed.
-        (Status::Live(d), _) if d.starts_with("replay") => ("▶", theme.ok(), fit(d, 30, false)),
+        (Status::Live(d), _) if d.starts_with("replay") => ("▶", theme.ok(), fit_words(d, 30)),
+        (Status::Finished(what), _) => ("■", theme.dim(), fit_words(&format!("finished: {what}"), 40)),
         (_, Health::Degraded(why)) => {
             let room = if narrow { 20 } else { 36 };
-            ("▲", theme.warn(), format!("degraded: {}", fit(&why, room, false)))
+            ("▲", theme.warn(), format!("degraded: {}", fit_words(&why, room)))
         }
         (_, Health::Quiet(silent)) => ("◌", theme.warn(), format!("quiet {}", ms(silent / 1000 * 1000))),
         (Status::Live(_), _) => ("●", theme.ok(), "live".to_owned()),
@@ -72,10 +74,10 @@ fn source_state(s: &SourceState, app: &App, theme: &Theme, narrow: bool) -> (&'s
             (
                 "○",
                 theme.error(),
-                format!("{} — retry in {}", fit(reason, room, false), ms(left)),
+                format!("{} — retry in {}", fit_words(reason, room), ms(left)),
             )
         }
-        (Status::Closed(r), _) => ("■", theme.dim(), format!("closed: {}", fit(r, 30, false))),
+        (Status::Closed(r), _) => ("■", theme.dim(), format!("closed: {}", fit_words(r, 30))),
     }
 }
 

@@ -53,6 +53,25 @@ fn width_of(s: &str) -> usize {
 
 /// `s` made inert and cut to `width` columns keeping its *end* (`…5ee4af`):
 /// ids share their prefix and differ at the end. Padded when `pad`.
+/// [`fit`] for prose (status texts, reasons): when it must be cut, it is
+/// cut after a whole word (and a trailing `:`/`,` goes), so the status bar
+/// never shows half a word. A single word longer than `width` is cut.
+pub fn fit_words(s: &str, width: usize) -> String {
+    let whole = fit(s, width, false);
+    if !whole.ends_with('…') {
+        return whole;
+    }
+    let kept = whole.trim_end_matches('…');
+    // Cut at the last space, unless the text is one long word.
+    match kept.rfind(' ') {
+        Some(i) if i > 0 => {
+            let head = kept[..i].trim_end_matches([' ', ':', ',', ';', '—', '-']);
+            format!("{head}…")
+        }
+        _ => whole,
+    }
+}
+
 pub fn fit_end(s: &str, width: usize, pad: bool) -> String {
     let s: Cow<'_, str> = inert(s);
     let total = width_of(&s);
