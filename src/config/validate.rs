@@ -13,13 +13,13 @@ use std::time::Duration;
 use super::expand::{ExpandError, expand};
 use super::raw::{RawFile, RawSettings, RawSource, source_label};
 use super::webhook;
-use crate::source::websocket::config as websocket;
 use super::{
     BUFFER_RANGE, Config, ConfigError, FPS_RANGE, HeaderSpec, LIMIT_RANGE, MAX_EVENT_BYTES_RANGE,
     MAX_NAME_LEN, MAX_SOURCES, MIN_INTERVAL, Order, PollMode, PollOptions, Settings, SourceKind, SourceSpec,
     SseOptions, is_sensitive_header, parse_duration,
 };
 use crate::event::Pointers;
+use crate::source::websocket::config as websocket;
 
 /// The environment lookup every expanding function takes.
 pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;

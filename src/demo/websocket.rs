@@ -66,7 +66,11 @@ id_pointer = "/data/orderPlaced/id"
 async fn accept_loop(listener: TcpListener, graphql: bool) {
     while let Ok((sock, _)) = listener.accept().await {
         tokio::spawn(async move {
-            let result = if graphql { graphql_conn(sock).await } else { ticker_conn(sock).await };
+            let result = if graphql {
+                graphql_conn(sock).await
+            } else {
+                ticker_conn(sock).await
+            };
             if let Err(e) = result {
                 tracing::debug!("demo websocket connection ended: {e}");
             }
@@ -85,8 +89,10 @@ async fn ticker_conn(sock: TcpStream) -> anyhow::Result<()> {
                 let v: Value = serde_json::from_str(t.as_str()).unwrap_or(Value::Null);
                 if v["type"] == "subscribe" {
                     let channels = v["channels"].clone();
-                    tx.send(Message::text(json!({"type": "subscriptions", "channels": channels}).to_string()))
-                        .await?;
+                    tx.send(Message::text(
+                        json!({"type": "subscriptions", "channels": channels}).to_string(),
+                    ))
+                    .await?;
                     break;
                 }
             }
@@ -129,8 +135,10 @@ async fn graphql_conn(sock: TcpStream) -> anyhow::Result<()> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if asked.split(',').any(|p| p.trim() == "graphql-transport-ws") {
-            resp.headers_mut()
-                .insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+            resp.headers_mut().insert(
+                "sec-websocket-protocol",
+                HeaderValue::from_static("graphql-transport-ws"),
+            );
         }
         Ok(resp)
     };
@@ -153,7 +161,10 @@ async fn graphql_conn(sock: TcpStream) -> anyhow::Result<()> {
             "ping" => out.send(json!({"type": "pong"}).to_string()).await?,
             "subscribe" => {
                 let id = v["id"].as_str().unwrap_or("1").to_owned();
-                let shop = v["payload"]["variables"]["shop"].as_str().unwrap_or("main").to_owned();
+                let shop = v["payload"]["variables"]["shop"]
+                    .as_str()
+                    .unwrap_or("main")
+                    .to_owned();
                 streams.push(tokio::spawn(orders(id, shop, out.clone())));
             }
             _ => {}

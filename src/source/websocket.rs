@@ -21,6 +21,8 @@
 //! `graphql`, the `wss://` connector in `tls`.
 
 pub mod config;
+#[cfg(test)]
+mod config_tests;
 mod graphql;
 mod tls;
 
@@ -39,8 +41,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 pub use config::{GraphqlOptions, Protocol, WebSocketOptions, is_ws_url};
 
 use super::{
-    AUTH_RETRY_MIN, Backoff, DropKind, STABLE_AFTER, SourceCtx, SourceMsg, Status, base_headers, fmt_duration,
-    quote_text, retry_after, status_text,
+    AUTH_RETRY_MIN, Backoff, DropKind, STABLE_AFTER, SourceCtx, SourceMsg, Status, base_headers,
+    fmt_duration, quote_text, retry_after, status_text,
 };
 use crate::config::SourceSpec;
 use crate::event::now_millis;
@@ -155,15 +157,17 @@ impl Conn<'_> {
         };
         request.headers_mut().extend(headers.clone());
         if let Protocol::GraphqlWs(_) = self.opts.protocol {
-            request
-                .headers_mut()
-                .insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(graphql::SUBPROTOCOL));
+            request.headers_mut().insert(
+                SEC_WEBSOCKET_PROTOCOL,
+                HeaderValue::from_static(graphql::SUBPROTOCOL),
+            );
         }
         let max = self.ctx.max_event_bytes;
         let config = WebSocketConfig::default()
             .max_message_size(Some(max))
             .max_frame_size(Some(max));
-        let connect = tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, connector);
+        let connect =
+            tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, connector);
         let mut ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, connect).await {
             Err(_) => return Outcome::Failed("timed out: no answer to the upgrade".into()),
             Ok(Err(e)) => return upgrade_failure(e),
@@ -213,7 +217,9 @@ impl Conn<'_> {
         ended: &(dyn Fn(String, bool) -> Outcome + Sync),
     ) -> Result<(), Outcome> {
         let lost = |e: WsError| ended(format!("connection lost: {e}"), false);
-        ws.send(Message::text(graphql::connection_init(g))).await.map_err(lost)?;
+        ws.send(Message::text(graphql::connection_init(g)))
+            .await
+            .map_err(lost)?;
         let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
         loop {
             let msg = match tokio::time::timeout_at(deadline, ws.next()).await {
@@ -241,14 +247,24 @@ impl Conn<'_> {
             }
         }
         for i in 0..g.queries.len() {
-            ws.send(Message::text(graphql::subscribe(g, i))).await.map_err(lost)?;
+            ws.send(Message::text(graphql::subscribe(g, i)))
+                .await
+                .map_err(lost)?;
         }
         Ok(())
     }
 
     /// Read frames until the connection ends.
-    async fn frames(&self, ws: &mut Ws, live: &str, ended: &(dyn Fn(String, bool) -> Outcome + Sync)) -> Outcome {
-        let mut pinger = self.opts.ping.map(|p| tokio::time::interval_at(Instant::now() + p, p));
+    async fn frames(
+        &self,
+        ws: &mut Ws,
+        live: &str,
+        ended: &(dyn Fn(String, bool) -> Outcome + Sync),
+    ) -> Outcome {
+        let mut pinger = self
+            .opts
+            .ping
+            .map(|p| tokio::time::interval_at(Instant::now() + p, p));
         let mut last_frame = Instant::now();
         let mut notes: Vec<String> = Vec::new();
         loop {
@@ -282,7 +298,10 @@ impl Conn<'_> {
                     if !self.ctx.dropped(DropKind::Oversize, detail).await {
                         return Outcome::Cancelled;
                     }
-                    return ended(format!("message over max_event_bytes = {max_size} refused"), false);
+                    return ended(
+                        format!("message over max_event_bytes = {max_size} refused"),
+                        false,
+                    );
                 }
                 Some(Err(e)) => return ended(format!("connection lost: {e}"), false),
                 Some(Ok(Message::Close(frame))) => {
@@ -320,8 +339,12 @@ impl Conn<'_> {
                             .await
                     }
                     ServerMsg::Complete { id } => {
-                        self.note(live, &mut notes, format!("{}: completed by server", label(g, &id)))
-                            .await
+                        self.note(
+                            live,
+                            &mut notes,
+                            format!("{}: completed by server", label(g, &id)),
+                        )
+                        .await
                     }
                     ServerMsg::Unexpected(what) => self.note(live, &mut notes, what).await,
                     ServerMsg::ConnectionAck | ServerMsg::Pong => true,

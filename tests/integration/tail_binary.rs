@@ -331,7 +331,14 @@ async fn demo_tail_serves_all_demo_sources() {
     assert!(verified.contains(&true), "signed deliveries verify");
     assert_eq!(
         sources.into_iter().collect::<Vec<_>>(),
-        ["orders", "quotes", "stripe", "stripe-api", "stripe-hooks", "ticker"]
+        [
+            "orders",
+            "quotes",
+            "stripe",
+            "stripe-api",
+            "stripe-hooks",
+            "ticker"
+        ]
     );
     assert!(types.contains("data") && types.contains("patch"), "{types:?}");
     assert!(types.len() >= 6, "several Stripe-like types: {types:?}");

@@ -38,7 +38,10 @@ async fn tail_shows_a_close_frame_and_a_401_upgrade() {
     let dir = tempfile::tempdir().unwrap();
     let out = evtop(dir.path())
         .args(["tail", "--duration", "2s"])
-        .args([format!("closing={}", server.url("/")), format!("guarded={}", guarded.url("/"))])
+        .args([
+            format!("closing={}", server.url("/")),
+            format!("guarded={}", guarded.url("/")),
+        ])
         .output()
         .await
         .unwrap();
@@ -95,7 +98,13 @@ id_pointer = "/data/orderPlaced/id"
 async fn peak_with_message_of(big: usize) -> (u64, String) {
     let server = python(json!({"frames": 1, "big": big})).await;
     let list = ["tail", "--format", "ndjson", "--duration", "3s"];
-    let (peak, out) = crate::memory::peak_rss(&args(&list).into_iter().chain([server.url("/")]).collect::<Vec<_>>()).await;
+    let (peak, out) = crate::memory::peak_rss(
+        &args(&list)
+            .into_iter()
+            .chain([server.url("/")])
+            .collect::<Vec<_>>(),
+    )
+    .await;
     assert!(out.status.success(), "{out:?}");
     assert!(peak > 0);
     (peak, String::from_utf8_lossy(&out.stderr).into_owned())

@@ -167,7 +167,12 @@ pub async fn python(opts: serde_json::Value) -> Server {
         .output()
         .unwrap_or_else(|e| panic!("{install}: {e}"));
     assert!(check.status.success(), "{install}");
-    start("python3", &["-c".into(), PY_SERVER.into(), opts.to_string()], &install).await
+    start(
+        "python3",
+        &["-c".into(), PY_SERVER.into(), opts.to_string()],
+        &install,
+    )
+    .await
 }
 
 /// `tests/node/`, where `.ci/run` runs `npm ci`.

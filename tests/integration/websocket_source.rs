@@ -29,7 +29,13 @@ fn seqs(events: &[evtop::event::Event]) -> Vec<u64> {
 /// Wait for a `Retrying` status; its delay and reason.
 async fn retrying(engine: &mut Engine, secs: u64) -> (Duration, String) {
     let msgs = until(engine, secs, |m| {
-        matches!(m, SourceMsg::Status { status: Status::Retrying { .. }, .. })
+        matches!(
+            m,
+            SourceMsg::Status {
+                status: Status::Retrying { .. },
+                ..
+            }
+        )
     })
     .await;
     match msgs.into_iter().last() {
@@ -150,9 +156,11 @@ async fn a_401_upgrade_shows_its_status_and_waits_30s_and_the_env_token_connects
 async fn utf8_binary_frames_are_text_and_others_are_dropped_and_reported() {
     let server = python(json!({"binary": true})).await;
     let mut engine = engine(&[plain(&server.url("/"))], 1 << 20);
-    let msgs = until(&mut engine, 20, |m| {
-        matches!(m, SourceMsg::Events { events, .. } if events[0].data.contains("after-binary"))
-    })
+    let msgs = until(
+        &mut engine,
+        20,
+        |m| matches!(m, SourceMsg::Events { events, .. } if events[0].data.contains("after-binary")),
+    )
     .await;
     let dropped: Vec<_> = msgs
         .iter()
@@ -163,7 +171,10 @@ async fn utf8_binary_frames_are_text_and_others_are_dropped_and_reported() {
         .collect();
     assert_eq!(
         dropped,
-        [(DropKind::Unparsable, "binary frame of 12 bytes is not UTF-8 text".to_owned())]
+        [(
+            DropKind::Unparsable,
+            "binary frame of 12 bytes is not UTF-8 text".to_owned()
+        )]
     );
     let events = events_in(msgs);
     assert_eq!(events[0].data, "café as binary");
@@ -201,8 +212,16 @@ async fn graphql_two_subscriptions_stream_at_once_typed_by_root_field() {
     let refunds: Vec<_> = events.iter().filter(|e| e.ty == "refundIssued").collect();
     assert_eq!((orders.len(), refunds.len()), (3, 3), "{events:#?}");
     let first: serde_json::Value = serde_json::from_str(&orders[0].data).unwrap();
-    assert_eq!(first, json!({"data": {"orderPlaced": {"id": "ord_0", "shop": "eu-1", "total": 10.5}}}));
-    assert_eq!(server.count("INIT {\"token\":\"tok_live\"}"), 1, "{:?}", server.lines());
+    assert_eq!(
+        first,
+        json!({"data": {"orderPlaced": {"id": "ord_0", "shop": "eu-1", "total": 10.5}}})
+    );
+    assert_eq!(
+        server.count("INIT {\"token\":\"tok_live\"}"),
+        1,
+        "{:?}",
+        server.lines()
+    );
     assert_eq!(server.count("SUBSCRIBE"), 2);
     // Both finish: the server's `complete`s are shown.
     until(&mut engine, 20, |m| {

@@ -197,7 +197,10 @@ fn strings(value: &toml::Value) -> Result<Vec<&str>, String> {
         toml::Value::String(s) => Ok(vec![s.as_str()]),
         toml::Value::Array(items) => items
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| "expected a string or a list of strings".to_owned()))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| "expected a string or a list of strings".to_owned())
+            })
             .collect(),
         _ => Err("expected a string or a list of strings".into()),
     }

@@ -48,11 +48,20 @@ pub enum ServerMsg {
     Ping,
     Pong,
     /// A result of subscription `id`: the payload's text, the root field.
-    Next { id: String, payload: String, root: Option<String> },
+    Next {
+        id: String,
+        payload: String,
+        root: Option<String>,
+    },
     /// Subscription `id` failed: the errors, on one line.
-    Error { id: String, message: String },
+    Error {
+        id: String,
+        message: String,
+    },
     /// The server ended subscription `id`.
-    Complete { id: String },
+    Complete {
+        id: String,
+    },
     /// Anything else (an unknown type, not JSON): said in words.
     Unexpected(String),
 }
