@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::config::SourceSpec;
@@ -128,21 +128,7 @@ async fn ticker_conn(sock: TcpStream) -> anyhow::Result<()> {
 
 /// One GraphQL client: `graphql-transport-ws` with `orderPlaced` results.
 async fn graphql_conn(sock: TcpStream) -> anyhow::Result<()> {
-    let choose = |req: &Request, mut resp: Response| {
-        let asked = req
-            .headers()
-            .get("sec-websocket-protocol")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if asked.split(',').any(|p| p.trim() == "graphql-transport-ws") {
-            resp.headers_mut().insert(
-                "sec-websocket-protocol",
-                HeaderValue::from_static("graphql-transport-ws"),
-            );
-        }
-        Ok(resp)
-    };
-    let ws = tokio_tungstenite::accept_hdr_async(sock, choose).await?;
+    let ws = tokio_tungstenite::accept_hdr_async(sock, choose_subprotocol).await?;
     let (mut tx, mut rx) = ws.split();
     let (out, mut outgoing) = mpsc::channel::<String>(64);
     let writer = tokio::spawn(async move {
@@ -173,6 +159,23 @@ async fn graphql_conn(sock: TcpStream) -> anyhow::Result<()> {
     streams.iter().for_each(|s| s.abort());
     writer.abort();
     Ok(())
+}
+
+/// Accept `graphql-transport-ws` when the client asks for it.
+#[allow(clippy::result_large_err)] // the error type is tungstenite's callback's
+fn choose_subprotocol(req: &Request, mut resp: Response) -> Result<Response, ErrorResponse> {
+    let asked = req
+        .headers()
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if asked.split(',').any(|p| p.trim() == "graphql-transport-ws") {
+        resp.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+    }
+    Ok(resp)
 }
 
 /// `next` messages of one `orderPlaced` subscription.
