@@ -162,9 +162,10 @@ async fn start(program: &str, args: &[String], install: &str) -> Server {
 /// The Python `websockets` server with these options.
 pub async fn python(opts: serde_json::Value) -> Server {
     let install = format!("this test needs python3 with `python3 -m pip install {PY_WEBSOCKETS}`");
-    let check = std::process::Command::new("python3")
+    let check = Command::new("python3")
         .args(["-c", "import websockets"])
         .output()
+        .await
         .unwrap_or_else(|e| panic!("{install}: {e}"));
     assert!(check.status.success(), "{install}");
     start(
