@@ -56,6 +56,8 @@ async fn python_frames_arrive_once_and_in_order_after_one_subscribe_frame() {
     let events = n_events(&mut engine, 500, 30).await;
     assert_eq!(seqs(&events), (0..500).collect::<Vec<_>>());
     assert_eq!(events[7].id.as_deref(), Some("7"));
+    // The server's log is read from its pipe: wait for it, then count.
+    server.wait_for("RECV ", 1, 10).await;
     assert_eq!(
         server.lines()[..2],
         ["CONN", r#"RECV {"type":"subscribe","channels":["ticker"]}"#]
@@ -69,6 +71,7 @@ async fn node_ws_frames_arrive_once_and_in_order() {
     let mut engine = engine(&[ws_source(SUBSCRIBE, &server.url("/"))], 1 << 20);
     let events = n_events(&mut engine, 500, 30).await;
     assert_eq!(seqs(&events), (0..500).collect::<Vec<_>>());
+    server.wait_for("RECV ", 1, 10).await;
     assert_eq!(server.count("RECV "), 1, "{:?}", server.lines());
     engine.shutdown().await;
 }
@@ -87,6 +90,7 @@ async fn subscribe_frames_are_sent_once_per_connection_across_a_sigkilled_server
     assert_eq!(second.port, port);
     assert_eq!(seqs(&n_events(&mut engine, 3, 30).await), [0, 1, 2]);
     for server in [&first, &second] {
+        server.wait_for("RECV ", 1, 10).await;
         assert_eq!(server.count("CONN"), 1, "{:?}", server.lines());
         assert_eq!(server.count("RECV "), 1, "{:?}", server.lines());
     }
@@ -116,7 +120,7 @@ async fn a_server_that_stops_answering_pings_is_noticed_within_idle_timeout() {
     let mut engine = engine(&[spec], 1 << 20);
     let (_, reason) = retrying(&mut engine, 20).await;
     assert_eq!(reason, "nothing received for 1s (pong included)");
-    assert!(server.count("PING") >= 2, "{:?}", server.lines());
+    server.wait_for("PING", 2, 10).await;
     engine.shutdown().await;
 }
 
@@ -148,6 +152,7 @@ async fn a_401_upgrade_shows_its_status_and_waits_30s_and_the_env_token_connects
     let config = evtop::config::parse_config(&toml, "t.toml", &env).unwrap();
     let mut engine = Engine::start(&config.sources, &settings(1 << 20), &config.secrets).unwrap();
     assert_eq!(n_events(&mut engine, 2, 20).await.len(), 2);
+    server.wait_for("REFUSED", 1, 10).await;
     assert_eq!(server.count("REFUSED"), 1);
     engine.shutdown().await;
 }
@@ -216,6 +221,7 @@ async fn graphql_two_subscriptions_stream_at_once_typed_by_root_field() {
         first,
         json!({"data": {"orderPlaced": {"id": "ord_0", "shop": "eu-1", "total": 10.5}}})
     );
+    server.wait_for("SUBSCRIBE", 2, 10).await;
     assert_eq!(
         server.count("INIT {\"token\":\"tok_live\"}"),
         1,
@@ -275,6 +281,7 @@ async fn graphql_subscriptions_are_sent_again_after_a_reconnect() {
     let events = n_events(&mut engine, 2, 30).await;
     assert_eq!(events[0].data, r#"{"data":{"refundIssued":{"id":"re_0"}}}"#);
     for server in [&first, &second] {
+        server.wait_for("SUBSCRIBE", 1, 10).await;
         assert_eq!(server.count("INIT"), 1, "{:?}", server.lines());
         assert_eq!(server.count("SUBSCRIBE"), 1, "{:?}", server.lines());
     }
