@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, merge};
+pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, cli_websocket_source, merge};
 pub use expand::mask_secrets;
 pub use listen::{check_listen_addresses, listen_warnings};
 pub use lookup::{in_use, lookup, set_in_use};
@@ -188,6 +188,9 @@ pub enum SourceKind {
     },
     /// An HTTP server that receives webhook deliveries (`kind = "webhook"`).
     Webhook(WebhookOptions),
+    /// glue: a WebSocket stream (`kind = "websocket"`), see
+    /// [`crate::source::websocket`].
+    WebSocket(crate::source::websocket::WebSocketOptions),
 }
 
 /// Options of a recording being replayed.

@@ -10,9 +10,13 @@
 //!   `limit`, `has_more`) polled with the `stripe` preset's settings;
 //! - `stripe-hooks`: evtop's own webhook receiver, fed signed Stripe-style
 //!   deliveries by a built-in sender (some with a bad signature, some
-//!   retried), verified with the `stripe` scheme ([`webhooks`]).
+//!   retried), verified with the `stripe` scheme ([`webhooks`]);
+//! - `ticker`: an exchange's WebSocket ticker, subscribed with a subscribe
+//!   frame, and `orders`: a GraphQL `orderPlaced` subscription
+//!   ([`websocket`]).
 
 mod webhooks;
+mod websocket;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -96,12 +100,14 @@ pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
     let api = crate::config::parse_config(&toml, "demo", &|_| None)?
         .sources
         .remove(0);
-    Ok(vec![
+    let mut sources = vec![
         sse("stripe", "/stripe/events", false, stripe_pointers),
         sse("quotes", "/quotes", true, Pointers::default()),
         api,
         webhooks::start()?,
-    ])
+    ];
+    sources.extend(websocket::start().await?);
+    Ok(sources)
 }
 
 async fn stripe() -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {

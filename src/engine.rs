@@ -63,7 +63,8 @@ impl Engine {
                 max_event_bytes: settings.max_event_bytes,
                 client: client.clone(),
                 secrets: secrets.clone(),
-                tls_unchecked: settings.tls.insecure && spec.url.starts_with("https:"),
+                tls_unchecked: settings.tls.insecure
+                    && (spec.url.starts_with("https:") || spec.url.starts_with("wss:")),
             };
             launcher.add(Arc::new(spec.clone()), ctx);
             resync.push(notify);

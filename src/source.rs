@@ -19,6 +19,7 @@ pub mod poll;
 pub mod sse;
 mod tls;
 pub mod webhook;
+pub mod websocket; // glue: moves to the kind registry
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -190,6 +191,11 @@ pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
                 .await;
         }),
         SourceKind::Webhook(opts) => tokio::spawn(webhook::run(opts.listen, vec![(spec, ctx)])),
+        // glue: moves to the kind registry.
+        SourceKind::WebSocket(opts) => {
+            let opts = opts.clone();
+            tokio::spawn(websocket::run(spec, opts, ctx))
+        }
     }
 }
 

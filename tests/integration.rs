@@ -7,6 +7,8 @@ mod support;
 
 #[path = "integration/poll_servers.rs"]
 mod poll_servers;
+#[path = "integration/websocket_servers.rs"]
+mod websocket_servers;
 
 #[path = "integration/cli_binary.rs"]
 mod cli_binary;
@@ -42,3 +44,7 @@ mod webhook_forward;
 mod webhook_limits;
 #[path = "integration/webhook_replies.rs"]
 mod webhook_replies;
+#[path = "integration/websocket_binary.rs"]
+mod websocket_binary;
+#[path = "integration/websocket_source.rs"]
+mod websocket_source;

@@ -26,6 +26,13 @@ pub fn cli_sse_source(arg: &str, headers: &[String]) -> Result<SourceSpec, Confi
     cli_source(arg, headers, SourceKind::Sse(SseOptions::default()))
 }
 
+/// glue: a `ws://` or `wss://` URL (or `name=URL`) on the command line: a
+/// WebSocket source with default options, named as in [`cli_sse_source`].
+pub fn cli_websocket_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
+    let options = crate::source::websocket::WebSocketOptions::default();
+    cli_source(arg, headers, SourceKind::WebSocket(options))
+}
+
 /// A `--poll URL` (or `--poll name=URL`): a polling source in `events` mode,
 /// items auto-detected, each event's type and id read from its `/type` and
 /// `/id` (as `--listen` does), other options at their defaults, named as in
@@ -107,7 +114,11 @@ fn cli_source(arg: &str, headers: &[String], kind: SourceKind) -> Result<SourceS
     let full = default_scheme(url);
     let url = full.as_deref().unwrap_or(url);
     let cli_error = |message: String| ConfigError::CommandLine { message };
-    let parsed = check_http_url(url).map_err(|m| cli_error(format!("{url:?}: {m}")))?;
+    let check_url = match kind {
+        SourceKind::WebSocket(_) => crate::source::websocket::config::check_url, // glue
+        _ => check_http_url,
+    };
+    let parsed = check_url(url).map_err(|m| cli_error(format!("{url:?}: {m}")))?;
     let (name, named_after_host) = match name {
         Some(name) => (name.to_owned(), false),
         None => match parsed.host_str() {

@@ -43,6 +43,13 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
     "secret",
     "tolerance",
     "forward_to",
+    // websocket (glue: moves to the kind registry)
+    "subscribe",
+    "ping",
+    "protocol",
+    "query",
+    "variables",
+    "init_payload",
 ];
 
 /// The whole file.
@@ -98,12 +105,20 @@ pub(super) struct RawSource {
     pub secret: Option<String>,
     pub tolerance: Option<String>,
     pub forward_to: Option<String>,
+    // websocket (glue: moves to the kind registry; checked in
+    // `source::websocket::config`)
+    pub subscribe: Option<toml::Value>,
+    pub ping: Option<String>,
+    pub protocol: Option<String>,
+    pub query: Option<toml::Value>,
+    pub variables: Option<toml::Table>,
+    pub init_payload: Option<toml::Table>,
 }
 
 impl RawSource {
     /// The keys that belong to one kind of source only, with whether each is
     /// present. A new kind's keys are added here and to `Kind::keys`.
-    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 18] {
+    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 24] {
         [
             ("patch", self.patch.is_some()),
             ("idle_timeout", self.idle_timeout.is_some()),
@@ -123,6 +138,12 @@ impl RawSource {
             ("secret", self.secret.is_some()),
             ("tolerance", self.tolerance.is_some()),
             ("forward_to", self.forward_to.is_some()),
+            ("subscribe", self.subscribe.is_some()),
+            ("ping", self.ping.is_some()),
+            ("protocol", self.protocol.is_some()),
+            ("query", self.query.is_some()),
+            ("variables", self.variables.is_some()),
+            ("init_payload", self.init_payload.is_some()),
         ]
     }
 }

@@ -82,6 +82,8 @@ fn example_config_loads_with_its_variables_set() {
         ("GITHUB_TOKEN", "ghp_2"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_3"),
         ("GITHUB_WEBHOOK_SECRET", "gh_hook_4"),
+        ("EXCHANGE_TOKEN", "ex_5"),
+        ("SHOP_TOKEN", "shop_6"),
     ]);
     let config = load(&example_path(), &env).expect("example loads");
     assert_eq!(config.settings, Settings::default());
@@ -95,12 +97,22 @@ fn example_config_loads_with_its_variables_set() {
             "order-42",
             "stripe-hooks",
             "github-hooks",
-            "yesterday"
+            "yesterday",
+            "ticker",
+            "orders"
         ]
     );
     assert_eq!(
         config.secrets,
-        ["tok_pay", "sk_test_1", "ghp_2", "whsec_3", "gh_hook_4"]
+        [
+            "tok_pay",
+            "sk_test_1",
+            "ghp_2",
+            "whsec_3",
+            "gh_hook_4",
+            "ex_5",
+            "shop_6"
+        ]
     );
     let payments = &config.sources[0];
     assert_eq!(payments.headers[0].value, "Bearer tok_pay");
@@ -165,6 +177,12 @@ fn key_lists_match_the_raw_schema() {
         ("secret", "\"s\""),
         ("tolerance", "\"1m\""),
         ("forward_to", "\"http://127.0.0.1:3000/\""),
+        ("subscribe", "\"{}\""),
+        ("ping", "\"1s\""),
+        ("protocol", "\"plain\""),
+        ("query", "\"q\""),
+        ("variables", "{}"),
+        ("init_payload", "{}"),
     ];
     let keys: Vec<&str> = values.iter().map(|(k, _)| *k).collect();
     assert_eq!(keys, SOURCE_KEYS);
@@ -369,9 +387,14 @@ fn poll_keys_are_rejected_on_sse_sources() {
 #[test]
 fn sse_keys_are_rejected_on_poll_sources() {
     for (key, value) in &KIND_KEY_VALUES[..2] {
+        let kinds = if *key == "idle_timeout" {
+            "\"sse\" or \"websocket\""
+        } else {
+            "\"sse\""
+        };
         assert_eq!(
             err(&source(&format!("kind = \"poll\"\n{key} = {value}"))),
-            format!("config.toml: source \"s\": key `{key}` applies only to kind = \"sse\"")
+            format!("config.toml: source \"s\": key `{key}` applies only to kind = {kinds}")
         );
     }
 }
@@ -402,7 +425,7 @@ fn every_kind_key_is_accepted_by_its_own_kind() {
 fn unknown_kind_is_rejected() {
     assert_eq!(
         err(&source("kind = \"kafka\"")),
-        "config.toml: source \"s\": key `kind`: expected \"sse\", \"poll\", \"webhook\" or \"file\", got \"kafka\""
+        "config.toml: source \"s\": key `kind`: expected \"sse\", \"poll\", \"webhook\", \"file\" or \"websocket\", got \"kafka\""
     );
 }
 

@@ -19,6 +19,7 @@ use super::{
     SseOptions, is_sensitive_header, parse_duration,
 };
 use crate::event::Pointers;
+use crate::source::websocket::config as websocket;
 
 /// The environment lookup every expanding function takes.
 pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -30,11 +31,13 @@ enum Kind {
     Poll,
     Webhook,
     File,
+    /// glue: moves to the kind registry.
+    WebSocket,
 }
 
 impl Kind {
     /// Every kind, in the order they are listed in messages.
-    const ALL: [Kind; 4] = [Kind::Sse, Kind::Poll, Kind::Webhook, Kind::File];
+    const ALL: [Kind; 5] = [Kind::Sse, Kind::Poll, Kind::Webhook, Kind::File, Kind::WebSocket];
 
     /// The `kind = "…"` value.
     fn name(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Kind {
             Kind::Poll => "poll",
             Kind::Webhook => "webhook",
             Kind::File => "file",
+            Kind::WebSocket => websocket::KIND,
         }
     }
 
@@ -70,6 +74,7 @@ impl Kind {
                 "forward_to",
             ],
             Kind::File => &["path", "follow", "speed"],
+            Kind::WebSocket => websocket::KEYS,
         }
     }
 }
@@ -197,7 +202,7 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
     };
     check_kind_keys(&raw, kind, ctx)?;
     match kind {
-        Kind::Sse | Kind::Poll => client_source(raw, name, kind, ctx, env, secrets),
+        Kind::Sse | Kind::Poll | Kind::WebSocket => client_source(raw, name, kind, ctx, env, secrets),
         // A webhook source is a server: no `url`, no `headers`.
         Kind::Webhook => webhook::source(&raw, name, ctx, env, secrets),
         // A recording: no `url`, no `headers`.
@@ -221,7 +226,12 @@ fn client_source(
         key: "url",
     })?;
     let url = expand(template, env).map_err(|e| ctx.expand_error("url", e))?;
-    check_http_url(&url.value).map_err(|m| ctx.invalid("url", format!("{m}: {:?}", url.display)))?;
+    let check_url = if kind == Kind::WebSocket {
+        websocket::check_url
+    } else {
+        check_http_url
+    };
+    check_url(&url.value).map_err(|m| ctx.invalid("url", format!("{m}: {:?}", url.display)))?;
     secrets.extend(url.secrets);
 
     let headers = headers(&raw, ctx, env, secrets)?;
@@ -230,10 +240,10 @@ fn client_source(
         id_pointer: pointer(ctx, "id_pointer", raw.id_pointer.as_deref())?,
         time_pointer: pointer(ctx, "time_pointer", raw.time_pointer.as_deref())?,
     };
-    let kind = if kind == Kind::Poll {
-        SourceKind::Poll(poll(&raw, ctx, &mut pointers)?)
-    } else {
-        SourceKind::Sse(sse(&raw, ctx)?)
+    let kind = match kind {
+        Kind::Poll => SourceKind::Poll(poll(&raw, ctx, &mut pointers)?),
+        Kind::WebSocket => SourceKind::WebSocket(websocket_options(&raw, ctx, env, secrets)?),
+        _ => SourceKind::Sse(sse(&raw, ctx)?),
     };
     Ok(SourceSpec {
         name,
@@ -299,6 +309,31 @@ fn headers(
         });
     }
     Ok(headers)
+}
+
+/// glue: the WebSocket kind's keys, checked by its own module.
+fn websocket_options(
+    raw: &RawSource,
+    ctx: &Ctx,
+    env: Env,
+    secrets: &mut Vec<String>,
+) -> Result<websocket::WebSocketOptions, ConfigError> {
+    let keys = websocket::RawKeys {
+        subscribe: raw.subscribe.as_ref(),
+        ping: raw.ping.as_deref(),
+        idle_timeout: raw.idle_timeout.as_deref(),
+        protocol: raw.protocol.as_deref(),
+        query: raw.query.as_ref(),
+        variables: raw.variables.as_ref(),
+        init_payload: raw.init_payload.as_ref(),
+    };
+    let invalid = |key: &str, message: String| ctx.invalid(key, message);
+    let mut expand_value = |key: &str, text: &str| {
+        let value = expand(text, env).map_err(|e| ctx.expand_error(key, e))?;
+        secrets.extend(value.secrets);
+        Ok(value.value)
+    };
+    websocket::options(keys, &invalid, &mut expand_value)
 }
 
 /// SSE options with defaults.

@@ -12,7 +12,7 @@ use crate::support::*;
 const PEAK_LIMIT_KIB: u64 = 96 * 1024;
 
 /// Run `evtop tail ARGS` to completion, sampling its peak RSS (KiB).
-async fn peak_rss(args: &[String]) -> (u64, std::process::Output) {
+pub(crate) async fn peak_rss(args: &[String]) -> (u64, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let mut child = evtop(dir.path())
         .args(args)

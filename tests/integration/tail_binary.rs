@@ -307,7 +307,7 @@ async fn sensitive_cli_header_masked_even_when_a_server_echoes_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn demo_tail_serves_all_four_demo_sources() {
+async fn demo_tail_serves_all_demo_sources() {
     let dir = tempfile::tempdir().unwrap();
     let out = evtop(dir.path())
         .args(["demo", "--tail", "--format", "ndjson", "--duration", "4s"])
@@ -331,7 +331,14 @@ async fn demo_tail_serves_all_four_demo_sources() {
     assert!(verified.contains(&true), "signed deliveries verify");
     assert_eq!(
         sources.into_iter().collect::<Vec<_>>(),
-        ["quotes", "stripe", "stripe-api", "stripe-hooks"]
+        [
+            "orders",
+            "quotes",
+            "stripe",
+            "stripe-api",
+            "stripe-hooks",
+            "ticker"
+        ]
     );
     assert!(types.contains("data") && types.contains("patch"), "{types:?}");
     assert!(types.len() >= 6, "several Stripe-like types: {types:?}");

@@ -45,7 +45,8 @@ fn unknown_key_names_the_key_its_table_and_the_allowed_keys() {
         "config.toml: source \"payments\": unknown key `intervall`; allowed keys: name, kind, \
          url, headers, type_pointer, id_pointer, time_pointer, patch, idle_timeout, preset, \
          interval, mode, items, order, cursor_param, has_more, limit, path, follow, speed, \
-         listen, verify, secret, tolerance, forward_to"
+         listen, verify, secret, tolerance, forward_to, subscribe, ping, protocol, query, \
+         variables, init_payload"
     );
     assert_eq!(
         err("[settings]\nframes = 3"),

@@ -1,0 +1,233 @@
+//! The WebSocket kind's config keys (SPEC 8.1, 8.2): `subscribe`, `ping`,
+//! `idle_timeout`, `protocol`, and for `protocol = "graphql-ws"` `query`,
+//! `variables` and `init_payload`; their defaults, checks and errors.
+//!
+//! The config loader hands the raw values over as [`RawKeys`] with two
+//! callbacks (an error naming the key, `${VAR}` expansion that records the
+//! secret), so every rule of this kind lives here.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::config::{ConfigError, parse_duration};
+
+/// The `kind = "…"` name.
+pub const KIND: &str = "websocket";
+/// The keys only this kind takes (`url`, `headers` and the pointers are
+/// every client source's).
+pub const KEYS: &[&str] = &[
+    "idle_timeout",
+    "subscribe",
+    "ping",
+    "protocol",
+    "query",
+    "variables",
+    "init_payload",
+];
+/// Default `ping`: a ping frame (GraphQL: a `ping` message) this often.
+pub const DEFAULT_PING: Duration = Duration::from_secs(20);
+/// Default `idle_timeout`: no frame, pong included, for this long → reconnect.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Options of a WebSocket source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSocketOptions {
+    /// Text frames sent, in order, after every (re)connect (plain only).
+    pub subscribe: Vec<String>,
+    /// Ping interval; `None` (`"off"`) never.
+    pub ping: Option<Duration>,
+    /// Reconnect when no frame arrived for this long; `None` (`"off"`) never.
+    pub idle_timeout: Option<Duration>,
+    /// What the frames mean.
+    pub protocol: Protocol,
+}
+
+impl Default for WebSocketOptions {
+    fn default() -> Self {
+        WebSocketOptions {
+            subscribe: Vec::new(),
+            ping: Some(DEFAULT_PING),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            protocol: Protocol::Plain,
+        }
+    }
+}
+
+/// `protocol = "plain" | "graphql-ws"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protocol {
+    /// Each text frame is one event.
+    Plain,
+    /// GraphQL subscriptions over `graphql-transport-ws` (SPEC 8.2).
+    GraphqlWs(GraphqlOptions),
+}
+
+/// A GraphQL source's subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphqlOptions {
+    /// One `subscribe` message per query, in order.
+    pub queries: Vec<String>,
+    /// The `variables` sent with every query (a JSON object), if any.
+    pub variables: Option<Value>,
+    /// The `connection_init` payload (a JSON object), if any.
+    pub init_payload: Option<Value>,
+}
+
+/// The kind's raw values as the config file has them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawKeys<'a> {
+    pub subscribe: Option<&'a toml::Value>,
+    pub ping: Option<&'a str>,
+    pub idle_timeout: Option<&'a str>,
+    pub protocol: Option<&'a str>,
+    pub query: Option<&'a toml::Value>,
+    pub variables: Option<&'a toml::Table>,
+    pub init_payload: Option<&'a toml::Table>,
+}
+
+/// An error naming a key of this source.
+pub type Invalid<'a> = &'a dyn Fn(&str, String) -> ConfigError;
+/// `${VAR}` expansion of one value of a key, its secrets recorded.
+pub type Expand<'a> = &'a mut dyn FnMut(&str, &str) -> Result<String, ConfigError>;
+
+/// Whether `url` is a `ws://` or `wss://` URL (a command-line URL that is a
+/// WebSocket source).
+pub fn is_ws_url(url: &str) -> bool {
+    let lower = url.get(..6).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("ws://") || lower.starts_with("wss://")
+}
+
+/// `url` must be an absolute ws or wss URL.
+pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a valid URL ({e})"))?;
+    match parsed.scheme() {
+        "ws" | "wss" => Ok(parsed),
+        scheme => Err(format!(
+            "kind = \"websocket\" needs a ws or wss URL, not {scheme}:"
+        )),
+    }
+}
+
+/// The options from the raw keys: defaults, checks, `${VAR}` in
+/// `subscribe`, `variables` and `init_payload`.
+pub fn options(raw: RawKeys, invalid: Invalid, expand: Expand) -> Result<WebSocketOptions, ConfigError> {
+    let mut opts = WebSocketOptions::default();
+    if let Some(text) = raw.ping {
+        opts.ping = off_or_duration(text).map_err(|m| invalid("ping", m))?;
+    }
+    if let Some(text) = raw.idle_timeout {
+        opts.idle_timeout = off_or_duration(text).map_err(|m| invalid("idle_timeout", m))?;
+    }
+    let graphql = match raw.protocol {
+        None | Some("plain") => false,
+        Some("graphql-ws") => true,
+        Some(other) => {
+            return Err(invalid(
+                "protocol",
+                format!("expected \"plain\" or \"graphql-ws\", got {other:?}"),
+            ));
+        }
+    };
+    if !graphql {
+        for (key, present) in [
+            ("query", raw.query.is_some()),
+            ("variables", raw.variables.is_some()),
+            ("init_payload", raw.init_payload.is_some()),
+        ] {
+            if present {
+                return Err(invalid(key, "applies only to protocol = \"graphql-ws\"".into()));
+            }
+        }
+        if let Some(value) = raw.subscribe {
+            for frame in strings(value).map_err(|m| invalid("subscribe", m))? {
+                opts.subscribe.push(expand("subscribe", frame)?);
+            }
+        }
+        return Ok(opts);
+    }
+    if raw.subscribe.is_some() {
+        return Err(invalid(
+            "subscribe",
+            "does not apply to protocol = \"graphql-ws\" (write the subscriptions in `query`)".into(),
+        ));
+    }
+    let queries: Vec<String> = match raw.query {
+        Some(value) => strings(value)
+            .map_err(|m| invalid("query", m))?
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        None => Vec::new(),
+    };
+    if queries.is_empty() || queries.iter().any(|q| q.trim().is_empty()) {
+        return Err(invalid(
+            "query",
+            "protocol = \"graphql-ws\" needs at least one subscription, e.g. query = \"subscription { orderPlaced { id } }\""
+                .into(),
+        ));
+    }
+    let variables = match raw.variables {
+        Some(t) => Some(json_table(t, "variables", expand)?),
+        None => None,
+    };
+    let init_payload = match raw.init_payload {
+        Some(t) => Some(json_table(t, "init_payload", expand)?),
+        None => None,
+    };
+    opts.protocol = Protocol::GraphqlWs(GraphqlOptions {
+        queries,
+        variables,
+        init_payload,
+    });
+    Ok(opts)
+}
+
+/// A duration, or `"off"` / `"0s"` for never.
+fn off_or_duration(text: &str) -> Result<Option<Duration>, String> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    Ok(Some(parse_duration(text)?).filter(|d| !d.is_zero()))
+}
+
+/// A string or a list of strings.
+fn strings(value: &toml::Value) -> Result<Vec<&str>, String> {
+    match value {
+        toml::Value::String(s) => Ok(vec![s.as_str()]),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| "expected a string or a list of strings".to_owned())
+            })
+            .collect(),
+        _ => Err("expected a string or a list of strings".into()),
+    }
+}
+
+/// A TOML table as a JSON object, `${VAR}` expanded in every string.
+fn json_table(table: &toml::Table, key: &str, expand: Expand) -> Result<Value, ConfigError> {
+    let mut map = Map::new();
+    for (name, value) in table {
+        map.insert(name.clone(), json_value(value, &format!("{key}.{name}"), expand)?);
+    }
+    Ok(Value::Object(map))
+}
+
+fn json_value(value: &toml::Value, key: &str, expand: Expand) -> Result<Value, ConfigError> {
+    Ok(match value {
+        toml::Value::String(s) => Value::String(expand(key, s)?),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| json_value(v, key, expand))
+                .collect::<Result<_, _>>()?,
+        ),
+        toml::Value::Table(t) => json_table(t, key, expand)?,
+    })
+}
