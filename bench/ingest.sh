@@ -3,7 +3,7 @@
 # SSE events (~130 bytes, six types, half of them charge.*) as fast as the
 # socket takes them; in the same run, ROUNDS times in turn, we time:
 #   raw:      curl -sN URL > /dev/null
-#   grep:     curl -sN URL | grep -c '^event: charge\.' > /dev/null
+#   grep:     curl -sN URL | grep '^event: charge\.' | wc -l > /dev/null
 #   evtop:    evtop tail --filter 'type:charge.*' --format ndjson --count N/2 URL > /dev/null
 #   pipeline: curl -sN URL | grep '^data:' | cut -c7- | jq -c 'select(.type|startswith("charge."))' > /dev/null
 # and print each one's median and evtop's ratio to the others.
@@ -22,7 +22,7 @@ for _ in $(seq 100); do [ -s "$PORTFILE" ] && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat "$PORTFILE")/"
 declare -A CMD=(
   [raw]="curl -sN $URL > /dev/null"
-  [grep]="curl -sN $URL | grep -c '^event: charge\.' > /dev/null"
+  [grep]="curl -sN $URL | grep '^event: charge\.' | wc -l > /dev/null"
   [evtop]="./target/release/evtop tail --filter 'type:charge.*' --format ndjson --count $((N / 2)) $URL > /dev/null 2>/dev/null"
   [pipeline]="curl -sN $URL | grep '^data:' | cut -c7- | jq -c 'select(.type|startswith(\"charge.\"))' > /dev/null"
 )

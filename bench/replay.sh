@@ -3,7 +3,7 @@
 # once with `evtop tail --format ndjson` from the load server (kept in
 # target/bench/), then, in the same run, ROUNDS times in turn, we time:
 #   cat:   cat REC > /dev/null
-#   grep:  grep -c '"type":"charge\.' REC > /dev/null  (-c: GNU grep stops at the first match when writing to /dev/null)
+#   grep:  grep '"type":"charge\.' REC | wc -l > /dev/null  (a pipe: GNU grep stops at the first match when its output is /dev/null)
 #   evtop: evtop replay --tail --speed 0 --filter 'type:charge.*' --format ndjson REC > /dev/null
 #   jq:    jq -c 'select(.type|startswith("charge."))' REC > /dev/null
 #   lnav:  lnav -n -c ':filter-in "type":"charge\.' REC > /dev/null
@@ -27,7 +27,7 @@ if [ ! -s "$REC" ]; then
 fi
 declare -A CMD=(
   [cat]="cat $REC > /dev/null"
-  [grep]="grep -c '\"type\":\"charge\\.' $REC > /dev/null"
+  [grep]="grep '\"type\":\"charge\\.' $REC | wc -l > /dev/null"
   [evtop]="./target/release/evtop replay --tail --speed 0 --filter 'type:charge.*' --format ndjson $REC > /dev/null 2>/dev/null"
   [jq]="jq -c 'select(.type|startswith(\"charge.\"))' $REC > /dev/null"
   [lnav]="lnav -n -c ':filter-in \"type\":\"charge\\.' $REC > /dev/null"
