@@ -161,6 +161,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn prose_is_cut_after_whole_words() {
+        let reason = "cannot connect: tcp connect error: Connection refused (os error 111)";
+        assert_eq!(fit_words(reason, 40), "cannot connect: tcp connect error…");
+        assert_eq!(fit_words(reason, 100), reason, "what fits is whole");
+        assert_eq!(
+            fit_words("HTTP 200 but content type is application/json", 35),
+            "HTTP 200 but content type is…"
+        );
+        assert_eq!(
+            fit_words("averyveryverylongsingleword", 10),
+            "averyvery…",
+            "one long word is cut"
+        );
+        // Once the first word fits, never a word cut in the middle: every
+        // word kept is a word of the text.
+        let words: Vec<&str> = reason.split(' ').collect();
+        for w in words[0].len() + 1..reason.len() {
+            let cut = fit_words(reason, w);
+            for kept in cut.trim_end_matches('…').split(' ') {
+                assert!(words.contains(&kept), "{w}: {cut:?} cuts {kept:?}");
+            }
+        }
+    }
+
+    #[test]
     fn ids_keep_their_end() {
         assert_eq!(fit_end("evt_00005ee4af", 8, false), "…05ee4af");
         assert_eq!(fit_end("evt_00005ee4af", 7, true), "…5ee4af");

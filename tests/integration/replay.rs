@@ -226,3 +226,39 @@ async fn speed_scales_the_replay_in_virtual_time() {
         eng.shutdown().await;
     }
 }
+
+/// `tail` says a replayed source is connected once, not at every progress
+/// update (one a second), even while `--follow` waits at the end of the
+/// file; a bad line is blamed on its file and line, not on a source.
+#[tokio::test(flavor = "multi_thread")]
+async fn tail_says_connected_once_and_blames_bad_lines_on_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_recording(dir.path(), &recording());
+    let out = evtop(dir.path())
+        .args([
+            "replay",
+            "--tail",
+            "--follow",
+            "--speed",
+            "0",
+            "--format",
+            "ndjson",
+            "--duration",
+            "2500ms",
+        ])
+        .arg(&path)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for source in ["payments", "quotes"] {
+        let said = stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("{source}: connected")))
+            .count();
+        assert_eq!(said, 1, "{source}: {stderr}");
+    }
+    let bad = format!("evtop: {}:3: not an evtop NDJSON line", path.display());
+    assert!(stderr.lines().any(|l| l.starts_with(&bad)), "{stderr}");
+    assert!(!stderr.contains("dropped:"), "{stderr}");
+}
