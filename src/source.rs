@@ -1,14 +1,16 @@
 //! Sources: the tasks that connect to the outside world and turn what they
 //! receive into [`Event`]s.
 //!
-//! Every kind of source is one module under `source/` with a `run` function
-//! that takes its options and a [`SourceCtx`], and sends [`SourceMsg`]s down
-//! one bounded channel. That is the whole contract: the store, the filters,
-//! `tail` and the TUI only ever see `SourceMsg`s, so a new kind of source
-//! (webhooks, recordings, a broker) is one new module and one arm in
-//! [`spawn`]. The one exception is small: webhook sources that listen on
-//! the same address share a server, so [`Launcher`] (which the engine
-//! uses) holds them back and starts one server per address.
+//! Every kind of source is one folder under `source/` (`sse.rs` + `sse/`)
+//! that describes itself with a [`Kind`] listed in [`registry::KINDS`]: its
+//! name and config keys, their validation, how its tasks start, what the
+//! status bar and sources view show for it. Its tasks take their options
+//! and a [`SourceCtx`], and send [`SourceMsg`]s down one bounded channel.
+//! That is the whole contract: the store, the filters, `tail` and the TUI
+//! only ever see `SourceMsg`s and ask the [`Kind`], so a new kind of source
+//! (WebSocket, a broker) is one new folder and its line in the registry.
+//! The engine starts sources through [`Launcher`], which gives each kind
+//! all its sources at once (webhook sources on one address share a server).
 //!
 //! This module also holds what the kinds share: the status a source reports,
 //! the request headers, the jittered exponential backoff, `Retry-After`
@@ -16,9 +18,12 @@
 
 pub mod file;
 pub mod poll;
+pub mod registry;
 pub mod sse;
 mod tls;
 pub mod webhook;
+
+pub use registry::{Kind, Launcher, SourceKind};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +36,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{SourceKind, SourceSpec, mask_secrets};
+use crate::config::{SourceSpec, mask_secrets};
 use crate::event::{Event, SourceId};
 
 /// Messages from source tasks to the store.
@@ -161,55 +166,12 @@ impl SourceCtx {
     }
 }
 
-/// Start the task for one source. A webhook source gets a server of its
-/// own; use [`Launcher`] so that webhook sources on one address share one.
+/// Start the task for one source (webhook sources on one address share a
+/// server: start many sources with [`Launcher`]).
 pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
-    match &spec.kind {
-        SourceKind::Sse(opts) => {
-            let opts = opts.clone();
-            tokio::spawn(sse::run(spec, opts, ctx))
-        }
-        SourceKind::Poll(opts) => {
-            let opts = opts.clone();
-            tokio::spawn(poll::run(spec, opts, ctx))
-        }
-        SourceKind::File(opts) => {
-            let opts = opts.clone();
-            tokio::spawn(file::run(spec, opts, ctx))
-        }
-        // Fed by the file source before it; only says so.
-        SourceKind::FileRoute { .. } => tokio::spawn(async move {
-            ctx.status(Status::Live(format!("from {}", spec.url_display)))
-                .await;
-        }),
-        SourceKind::Webhook(opts) => tokio::spawn(webhook::run(opts.listen, vec![(spec, ctx)])),
-    }
-}
-
-/// Starts the tasks of many sources: one per source, except that webhook
-/// sources sharing a `listen` address share one server, started by
-/// [`Launcher::finish`] once every source has been added.
-#[derive(Default)]
-pub struct Launcher {
-    tasks: Vec<JoinHandle<()>>,
-    webhooks: webhook::Listeners,
-}
-
-impl Launcher {
-    /// Start `spec`'s task now, or hold a webhook source for its server.
-    pub fn add(&mut self, spec: Arc<SourceSpec>, ctx: SourceCtx) {
-        match &spec.kind {
-            SourceKind::Webhook(_) => self.webhooks.add(spec, ctx),
-            _ => self.tasks.push(spawn(spec, ctx)),
-        }
-    }
-
-    /// Start the webhook servers; every task started.
-    pub fn finish(self) -> Vec<JoinHandle<()>> {
-        let mut tasks = self.tasks;
-        tasks.extend(self.webhooks.spawn());
-        tasks
-    }
+    let kind = spec.kind.kind();
+    let mut tasks = (kind.start)(vec![(spec, ctx)]);
+    tasks.pop().unwrap_or_else(|| tokio::spawn(async {}))
 }
 
 /// What a live status of an HTTPS source adds under `--insecure`.

@@ -32,7 +32,7 @@ pub use state::Change;
 
 use state::apply_state;
 
-use crate::config::{PollMode, SourceKind, SourceSpec};
+use crate::config::SourceSpec;
 use crate::event::{Event, EventRef, SourceId};
 use crate::source::{DropKind, SourceMsg, Status};
 
@@ -130,9 +130,9 @@ pub struct SourceState {
     /// Received and answered but never taken in, because the consumer had
     /// fallen behind (webhook deliveries).
     pub overflow: u64,
-    /// Whether this is a webhook source (the sources view shows the two
-    /// counters below for it).
-    pub webhook: bool,
+    /// The source's kind: what the status bar and the sources view show
+    /// for it beyond the common counters.
+    pub kind: &'static crate::source::Kind,
     /// Webhook deliveries that failed verification.
     pub failed_verifications: u64,
     /// Webhook deliveries of an id already seen.
@@ -198,7 +198,7 @@ impl Store {
                 oversize: 0,
                 unparsable: 0,
                 overflow: 0,
-                webhook: matches!(s.kind, SourceKind::Webhook(_)),
+                kind: s.kind.kind(),
                 failed_verifications: 0,
                 redeliveries: 0,
                 evicted: 0,
@@ -207,12 +207,10 @@ impl Store {
                 last_error: None,
                 last_event_at: None,
                 cursor: None,
-                mode: match &s.kind {
-                    SourceKind::Sse(o) if o.patch => StateMode::Patched,
-                    SourceKind::Poll(o) if o.mode == PollMode::Diff => StateMode::Patched,
-                    SourceKind::File(o) if o.patched => StateMode::Patched,
-                    SourceKind::FileRoute { patched: true } => StateMode::Patched,
-                    _ => StateMode::None,
+                mode: if s.kind.keeps_state() {
+                    StateMode::Patched
+                } else {
+                    StateMode::None
                 },
                 state: None,
                 out_of_sync: false,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::time::Duration;
 
-use super::validate::{check_header_name, check_header_value, check_http_url, is_name};
+use super::kit::{check_header_name, check_header_value, check_http_url, is_name};
 use super::{
     ConfigError, HeaderSpec, MAX_SOURCES, MIN_INTERVAL, PollMode, PollOptions, SourceKind, SourceSpec,
     SseOptions, is_sensitive_header,
@@ -199,6 +199,6 @@ pub fn merge(config: Vec<SourceSpec>, cli: Vec<SourceSpec>) -> Result<Vec<Source
         taken.insert(source.name.clone(), describe("command-line", source));
     }
     let all: Vec<SourceSpec> = config.into_iter().chain(cli).collect();
-    super::webhook::check_routes(&all)?;
+    crate::source::registry::check_all(&all)?;
     Ok(all)
 }

@@ -27,11 +27,14 @@
 //! reported only when it changes: `live (HTTP 200)` from the first answer,
 //! `retrying` on errors.
 
+mod config;
 pub mod diff;
 pub mod events;
 pub mod http;
 pub mod page;
 pub mod wait;
+
+pub use config::{KIND, keeps_state};
 
 use std::sync::Arc;
 use std::time::Duration;

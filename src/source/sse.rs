@@ -21,7 +21,10 @@
 //! connection and reconnects *without* `Last-Event-ID`, so the server sends
 //! a fresh snapshot instead of resuming after the bad patch.
 
+mod config;
 pub mod parser;
+
+pub use config::KIND;
 
 use std::sync::Arc;
 use std::time::Duration;

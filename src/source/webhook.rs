@@ -37,10 +37,12 @@
 //! sender's long ids cannot grow memory) and numbers repeats
 //! (`attempt` 2, 3, …).
 
+pub mod config;
 mod delivery;
 mod drain;
 mod forward;
 mod server;
+pub mod listen;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -51,10 +53,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use config::KIND;
 pub use server::{Limits, serve};
 
+use super::registry::{SourceKind, Started};
 use super::{Backoff, SourceCtx, Status};
-use crate::config::{SourceKind, SourceSpec, listen_url};
+use crate::config::{SourceSpec, listen_url};
 
 /// How long a connection may take to send a request's headers (the first
 /// request, and each next one on a kept-alive connection): a sender that
@@ -126,6 +130,15 @@ impl Listeners {
             .map(|(addr, routes)| tokio::spawn(run(addr, routes)))
             .collect()
     }
+}
+
+/// Start the webhook sources: one server per `listen` address.
+pub fn start(sources: Started) -> Vec<JoinHandle<()>> {
+    let mut listeners = Listeners::default();
+    for (spec, ctx) in sources {
+        listeners.add(spec, ctx);
+    }
+    listeners.spawn()
 }
 
 /// Bind `addr` (retrying with backoff while that fails, the reason in each

@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::SourceSpec;
+use crate::config::{SourceKind, SourceSpec};
 
 fn spec(name: &str, patch: bool) -> SourceSpec {
     crate::app::fixture::spec(name, patch)

@@ -59,7 +59,7 @@ fn source_state(s: &SourceState, app: &App, theme: &Theme, narrow: bool) -> (&'s
     match (&s.status, s.health(app.now)) {
         (Status::Connecting, _) => ("○", theme.warn(), "connecting".to_owned()),
         // A replay says how far it is and at what speed.
-        (Status::Live(d), _) if d.starts_with("replay") => ("▶", theme.ok(), fit(d, 30, false)),
+        (Status::Live(d), _) if s.kind.progress => ("▶", theme.ok(), fit(d, 30, false)),
         (_, Health::Degraded(why)) => {
             let room = if narrow { 20 } else { 36 };
             ("▲", theme.warn(), format!("degraded: {}", fit(&why, room, false)))
