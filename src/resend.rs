@@ -99,7 +99,7 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
             }
         };
         let ev = &rec.event;
-        let Some(meta) = ev.webhook.as_deref() else {
+        let Some(meta) = ev.meta.as_deref().and_then(|m| m.webhook()) else {
             continue;
         };
         if !opts.filter.matches(&ev.as_ref(&rec.source)) {

@@ -61,7 +61,7 @@ pub struct Record {
     pub source: SourceId,
     pub json: bool,
     /// Webhook deliveries only.
-    pub webhook: Option<Box<crate::event::WebhookMeta>>,
+    pub meta: Option<Box<crate::event::Meta>>,
 }
 
 impl Record {
@@ -84,7 +84,7 @@ impl Record {
             ty,
             source: ev.source,
             json,
-            webhook: ev.webhook,
+            meta: ev.meta,
         }
     }
 
@@ -318,9 +318,9 @@ impl Store {
             if s.mode == StateMode::Patched && apply_state(s, ev, now) {
                 resync = Some(ev.source);
             }
-            if let Some(w) = &ev.webhook {
-                s.failed_verifications += u64::from(w.verified == Some(false));
-                s.redeliveries += u64::from(w.attempt > 1);
+            if let Some(m) = &ev.meta {
+                s.failed_verifications += u64::from(m.failed_check());
+                s.redeliveries += u64::from(m.repeat());
             }
         }
         resync
@@ -348,11 +348,11 @@ impl Store {
             resync = apply_state(source, &ev, now);
         }
         let mut redelivery = false;
-        if let Some(w) = &ev.webhook {
-            if w.verified == Some(false) {
+        if let Some(m) = &ev.meta {
+            if m.failed_check() {
                 source.failed_verifications += 1;
             }
-            if w.attempt > 1 {
+            if m.repeat() {
                 source.redeliveries += 1;
                 redelivery = true;
             }
@@ -432,7 +432,7 @@ impl Store {
             received: r.received,
             data: r.data(),
             json: r.json,
-            webhook: r.webhook.as_deref(),
+            meta: r.meta.as_deref(),
         }
     }
 

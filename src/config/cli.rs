@@ -23,7 +23,7 @@ use crate::event::Pointers;
 /// without a name the source is named after the URL's host. `headers` are
 /// the `-H 'Name: value'` arguments.
 pub fn cli_sse_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
-    cli_source(arg, headers, SourceKind::Sse(SseOptions::default()))
+    cli_source(arg, headers, SseOptions::default().into())
 }
 
 /// A `--poll URL` (or `--poll name=URL`): a polling source in `events` mode,
@@ -91,7 +91,7 @@ fn cli_polling(
         }
         opts.interval = interval;
     }
-    cli_source(arg, headers, SourceKind::Poll(opts))
+    cli_source(arg, headers, opts.into())
 }
 
 /// The part of `name=URL` before the `=` when it is a name, and the URL.

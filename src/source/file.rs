@@ -10,7 +10,7 @@
 
 mod config;
 
-pub use config::KIND;
+pub use config::{KIND, options_mut, route};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -361,7 +361,7 @@ impl Io {
             received: now_millis(),
             data: String::new(),
             json: Some(true),
-            webhook: None,
+            meta: None,
         };
         self.pointers.apply(&body, &mut ev);
         let Some(change) = state.next(&text, body, self.ctx.max_event_bytes) else {

@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use super::{SourceCtx, file, poll, sse, webhook};
 use crate::config::kit::{Ctx, Env, RawSource};
 use crate::config::{ConfigError, FileOptions, PollOptions, SourceSpec, SseOptions, WebhookOptions};
+use crate::event::WebhookMeta;
 use crate::store::SourceState;
 
 /// Every kind, in the order messages list them (`expected "sse", "poll",
@@ -210,6 +211,108 @@ impl SourceKind {
             SourceKind::File(o) => o.patched,
             SourceKind::FileRoute { patched } => *patched,
             SourceKind::Webhook(_) => false,
+        }
+    }
+}
+
+/// What an event's kind of source adds besides its data (boxed in
+/// [`crate::event::Event::meta`]): one variant per kind that has any. Each
+/// renders itself — its NDJSON member (byte for byte what recordings hold),
+/// its feed mark, its detail-pane lines — and answers filter terms, so
+/// nothing outside the kind's module looks inside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Meta {
+    /// A webhook delivery (`source::webhook::meta`).
+    Webhook(WebhookMeta),
+}
+
+/// How a piece of metadata should look; the UI picks the colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    Dim,
+    Ok,
+    Warn,
+    Bad,
+}
+
+/// One line of metadata in the detail pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetailLine {
+    /// `  verified yes ✓`: a label (at most 9 characters), a value, a tone.
+    Field(&'static str, String, Tone),
+    /// An indented `name: value` under the field before (a header).
+    Pair(String, String),
+}
+
+/// A metadata value a filter term compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaValue {
+    /// Yes, no or not checked (`verified:none`).
+    Flag(Option<bool>),
+    /// A number (`attempt>1`, `forward:5xx`).
+    Number(u64),
+}
+
+impl Meta {
+    /// Append `,"KEY":{…}` to an NDJSON line.
+    pub fn write_ndjson(&self, out: &mut Vec<u8>) {
+        let key = match self {
+            Meta::Webhook(_) => WebhookMeta::NDJSON_KEY,
+        };
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        let _ = match self {
+            Meta::Webhook(m) => serde_json::to_writer(&mut *out, m),
+        };
+    }
+
+    /// A short mark for a feed row or a text line (`✓↻2`); made only of
+    /// symbols and numbers, so it is inert. Empty: nothing to mark.
+    pub fn mark(&self) -> String {
+        match self {
+            Meta::Webhook(m) => m.mark(),
+        }
+    }
+
+    /// How the mark shows.
+    pub fn tone(&self) -> Tone {
+        match self {
+            Meta::Webhook(m) => m.tone(),
+        }
+    }
+
+    /// The detail pane's lines for this metadata.
+    pub fn detail(&self) -> Vec<DetailLine> {
+        match self {
+            Meta::Webhook(m) => m.detail(),
+        }
+    }
+
+    /// The value of a filter term (`verified`, `attempt`, `forward`);
+    /// `None`: this metadata has no such value (the term does not match).
+    pub fn term(&self, name: &str) -> Option<MetaValue> {
+        match self {
+            Meta::Webhook(m) => m.term(name),
+        }
+    }
+
+    /// Failed a check of its origin (a webhook signature): counted per source.
+    pub fn failed_check(&self) -> bool {
+        self.term("verified") == Some(MetaValue::Flag(Some(false)))
+    }
+
+    /// A repeat of an event already seen (a webhook redelivery): counted
+    /// per source, shown but left out of the type rates.
+    pub fn repeat(&self) -> bool {
+        matches!(self.term("attempt"), Some(MetaValue::Number(n)) if n > 1)
+    }
+
+    /// The webhook delivery details, if that is what this is.
+    pub fn webhook(&self) -> Option<&WebhookMeta> {
+        match self {
+            Meta::Webhook(m) => Some(m),
         }
     }
 }

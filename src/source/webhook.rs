@@ -43,6 +43,7 @@ mod drain;
 mod forward;
 mod server;
 pub mod listen;
+pub mod meta;
 pub mod verify;
 
 use std::collections::BTreeMap;

@@ -14,7 +14,7 @@ fn event(source: SourceId, ty: &str, id: Option<&str>, data: &str) -> Event {
         received: 1_000,
         data: data.into(),
         json: Some(crate::event::is_json(data)),
-        webhook: None,
+        meta: None,
     }
 }
 

@@ -100,3 +100,23 @@ fn parse(raw: &RawSource, name: String, ctx: &Ctx, _env: Env, _secrets: &mut Vec
         named_after_host: false,
     })
 }
+
+impl From<FileOptions> for SourceKind {
+    fn from(opts: FileOptions) -> Self {
+        SourceKind::File(opts)
+    }
+}
+
+/// Another source name found in a recording, fed by the recording's source
+/// (`patched`: the recording has state snapshots for it).
+pub fn route(patched: bool) -> SourceKind {
+    SourceKind::FileRoute { patched }
+}
+
+/// A recording's options, when `kind` is a recording.
+pub fn options_mut(kind: &mut SourceKind) -> Option<&mut FileOptions> {
+    match kind {
+        SourceKind::File(opts) => Some(opts),
+        _ => None,
+    }
+}

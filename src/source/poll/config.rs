@@ -170,3 +170,9 @@ fn start(sources: Started) -> Vec<JoinHandle<()>> {
         }
     })
 }
+
+impl From<PollOptions> for SourceKind {
+    fn from(opts: PollOptions) -> Self {
+        SourceKind::Poll(opts)
+    }
+}

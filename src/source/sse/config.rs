@@ -68,3 +68,9 @@ fn start(sources: Started) -> Vec<JoinHandle<()>> {
         }
     })
 }
+
+impl From<SseOptions> for SourceKind {
+    fn from(opts: SseOptions) -> Self {
+        SourceKind::Sse(opts)
+    }
+}

@@ -404,3 +404,9 @@ pub fn check_routes(sources: &[SourceSpec]) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+impl From<WebhookOptions> for SourceKind {
+    fn from(opts: WebhookOptions) -> Self {
+        SourceKind::Webhook(opts)
+    }
+}

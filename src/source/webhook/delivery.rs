@@ -121,7 +121,7 @@ impl Route {
             }
             (Ok(()), None) => text(StatusCode::OK, ""),
         };
-        ev.webhook = Some(Box::new(meta));
+        ev.meta = Some(Box::new(crate::event::Meta::Webhook(meta)));
         self.enqueue(Item::Event(ev));
         reply
     }
