@@ -316,3 +316,6 @@ impl Meta {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
