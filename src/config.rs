@@ -46,15 +46,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, merge};
-pub use expand::mask_secrets;
-pub use lookup::{in_use, lookup, set_in_use};
 pub use crate::source::registry::SourceKind;
 pub use crate::source::webhook::config::{
     DEFAULT_TOLERANCE, SecretKey, Verify, WebhookOptions, check_routes, cli_webhook_source, listen_url,
     parse_listen, standard_key,
 };
 pub use crate::source::webhook::listen::{check_listen_addresses, listen_warnings};
+pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, merge};
+pub use expand::mask_secrets;
+pub use lookup::{in_use, lookup, set_in_use};
 
 /// Default for `[settings] buffer`: events kept in memory, all sources together.
 pub const DEFAULT_BUFFER: usize = 100_000;

@@ -341,10 +341,7 @@ pub fn plan(files: &[PathBuf], follow: bool, speed: f64, taken: &[String]) -> Re
             .into(),
         ));
         for (i, name) in route_names.into_iter().enumerate() {
-            specs.push(spec(
-                name,
-                crate::source::file::route(scan.patched[i + 1]),
-            ));
+            specs.push(spec(name, crate::source::file::route(scan.patched[i + 1])));
         }
     }
     Ok(Plan {

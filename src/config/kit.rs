@@ -10,8 +10,8 @@ use std::fmt::Display;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-pub use super::expand::{Expanded, expand};
 use super::expand::ExpandError;
+pub use super::expand::{Expanded, expand};
 pub use super::raw::RawSource;
 use super::{ConfigError, HeaderSpec, MAX_NAME_LEN, is_sensitive_header, parse_duration};
 use crate::event::Pointers;
@@ -50,8 +50,6 @@ impl Ctx<'_> {
     }
 }
 
-
-
 /// `value` when it is absent or inside `range`.
 pub fn in_range<T: PartialOrd + Display + Copy>(
     ctx: &Ctx,
@@ -67,8 +65,6 @@ pub fn in_range<T: PartialOrd + Display + Copy>(
         _ => Ok(value),
     }
 }
-
-
 
 /// `headers`, expanded and checked, secrets collected.
 pub fn headers(
@@ -105,8 +101,6 @@ pub fn headers(
     Ok(headers)
 }
 
-
-
 /// A humantime duration, or an error naming the key.
 pub fn duration(ctx: &Ctx, key: &str, text: &str) -> Result<Duration, ConfigError> {
     parse_duration(text).map_err(|m| ctx.invalid(key, m))
@@ -127,12 +121,7 @@ pub fn pointer(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<Option<Strin
 }
 
 /// One of a fixed set of strings.
-pub fn choice<T: Copy>(
-    ctx: &Ctx,
-    key: &str,
-    text: &str,
-    options: &[(&str, T)],
-) -> Result<T, ConfigError> {
+pub fn choice<T: Copy>(ctx: &Ctx, key: &str, text: &str, options: &[(&str, T)]) -> Result<T, ConfigError> {
     match options.iter().find(|(name, _)| *name == text) {
         Some((_, value)) => Ok(*value),
         None => {
@@ -236,7 +225,12 @@ pub struct Requested {
 }
 
 /// `url` and `headers` of a kind that makes HTTP requests.
-pub fn requested(raw: &RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Result<Requested, ConfigError> {
+pub fn requested(
+    raw: &RawSource,
+    ctx: &Ctx,
+    env: Env,
+    secrets: &mut Vec<String>,
+) -> Result<Requested, ConfigError> {
     let template = raw.url.as_deref().ok_or_else(|| ConfigError::Missing {
         file: ctx.file.to_owned(),
         at: ctx.at.clone(),

@@ -89,7 +89,11 @@ impl RawSource {
     /// optional, serde's `Deserialize`); a value of the wrong type is an
     /// error naming the source and the key (`source "payments".limit:
     /// invalid type: string "a", expected u32`).
-    pub fn options<T: serde::de::DeserializeOwned>(&self, file: &str, keys: &[&str]) -> Result<T, ConfigError> {
+    pub fn options<T: serde::de::DeserializeOwned>(
+        &self,
+        file: &str,
+        keys: &[&str],
+    ) -> Result<T, ConfigError> {
         let own: toml::Table = self
             .table
             .iter()

@@ -8,7 +8,9 @@
 
 use super::kit::{Ctx, Env, check_name, choice, in_range, quoted_list};
 use super::raw::{RawFile, RawSettings, RawSource, source_label};
-use super::{BUFFER_RANGE, Config, ConfigError, FPS_RANGE, MAX_EVENT_BYTES_RANGE, MAX_SOURCES, Settings, SourceSpec};
+use super::{
+    BUFFER_RANGE, Config, ConfigError, FPS_RANGE, MAX_EVENT_BYTES_RANGE, MAX_SOURCES, Settings, SourceSpec,
+};
 use crate::source::registry::{self, DEFAULT_KIND, KINDS, Kind};
 
 /// Validate a parsed file into a [`Config`].

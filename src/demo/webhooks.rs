@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::config::{
-    DEFAULT_TOLERANCE, SecretKey, SourceSpec, Verify, WebhookOptions, listen_url,
-};
+use crate::config::{DEFAULT_TOLERANCE, SecretKey, SourceSpec, Verify, WebhookOptions, listen_url};
 use crate::event::{Pointers, now_millis};
 use crate::source::webhook::verify::stripe_header;
 

@@ -35,6 +35,13 @@ pub const DEFAULT_KIND: &Kind = &sse::KIND;
 /// Sources of one kind with what each task is given.
 pub type Started = Vec<(Arc<SourceSpec>, SourceCtx)>;
 
+/// [`Kind::parse`]: a table, the source's name, where it is, the `${VAR}`
+/// lookup, and the secrets found so far (to add to).
+pub type ParseFn = fn(&RawSource, String, &Ctx, Env, &mut Vec<String>) -> Result<SourceSpec, ConfigError>;
+
+/// [`Kind::check_all`]: a rule across all the sources.
+pub type CheckAllFn = fn(&[SourceSpec]) -> Result<(), ConfigError>;
+
 /// One line a kind adds to its sources' entries in the sources view.
 pub struct ViewLine {
     /// The label in the left column (`webhooks`).
@@ -59,7 +66,7 @@ pub struct Kind {
     /// A `[[source]]` table of this kind (its keys checked against
     /// [`Kind::keys`] already) validated into a spec: every error names the
     /// key and why. Read the kind's keys with [`RawSource::options`].
-    pub parse: fn(&RawSource, String, &Ctx, Env, &mut Vec<String>) -> Result<SourceSpec, ConfigError>,
+    pub parse: ParseFn,
     /// Check the TOML types of its keys wherever they appear (in the file
     /// named by the `&str`), so that type errors come before errors of
     /// meaning, as for the common keys: usually
@@ -77,7 +84,7 @@ pub struct Kind {
     pub view_line: Option<fn(&SourceState) -> ViewLine>,
     /// A rule across all the sources, checked after each was validated
     /// (two webhook sources cannot share an address and a path).
-    pub check_all: Option<fn(&[SourceSpec]) -> Result<(), ConfigError>>,
+    pub check_all: Option<CheckAllFn>,
 }
 
 impl std::fmt::Debug for Kind {
@@ -99,7 +106,10 @@ pub fn check_types(raw: &RawSource, file: &str) -> Result<(), ConfigError> {
 
 /// Every kind's rule across all the sources ([`Kind::check_all`]).
 pub fn check_all(sources: &[SourceSpec]) -> Result<(), ConfigError> {
-    KINDS.iter().filter_map(|k| k.check_all).try_for_each(|check| check(sources))
+    KINDS
+        .iter()
+        .filter_map(|k| k.check_all)
+        .try_for_each(|check| check(sources))
 }
 
 /// Start one task per source with `run`: the usual [`Kind::start`].
@@ -108,7 +118,10 @@ where
     F: Fn(Arc<SourceSpec>, SourceCtx) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    sources.into_iter().map(|(spec, ctx)| tokio::spawn(run(spec, ctx))).collect()
+    sources
+        .into_iter()
+        .map(|(spec, ctx)| tokio::spawn(run(spec, ctx)))
+        .collect()
 }
 
 /// Starts the tasks of many sources: each kind's [`Kind::start`] is given

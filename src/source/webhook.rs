@@ -41,9 +41,9 @@ pub mod config;
 mod delivery;
 mod drain;
 mod forward;
-mod server;
 pub mod listen;
 pub mod meta;
+mod server;
 pub mod verify;
 
 use std::collections::BTreeMap;

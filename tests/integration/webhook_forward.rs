@@ -163,7 +163,25 @@ async fn a_delivery_that_fails_verification_is_not_forwarded() {
         "only the verified delivery reached the app"
     );
     let events = n_events(&mut engine, 2, 10).await;
-    assert_eq!(events[0].meta.as_deref().and_then(evtop::event::Meta::webhook).unwrap().forward, None);
-    assert_eq!(events[1].meta.as_deref().and_then(evtop::event::Meta::webhook).unwrap().forward.unwrap().status, 200);
+    assert_eq!(
+        events[0]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .forward,
+        None
+    );
+    assert_eq!(
+        events[1]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .forward
+            .unwrap()
+            .status,
+        200
+    );
     engine.shutdown().await;
 }

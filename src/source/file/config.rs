@@ -2,13 +2,11 @@
 //! `speed`). It has no `url` and no `headers`; its `url` in [`SourceSpec`]
 //! is `file://PATH`, shown in the sources view.
 
-
-
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 
-use super::super::registry::{Kind, SourceKind, Started};
 use super::super::Status;
+use super::super::registry::{Kind, SourceKind, Started};
 use crate::config::kit::{Ctx, Env, RawSource, pointers};
 use crate::config::{ConfigError, FileOptions, SourceSpec, Speed};
 
@@ -55,12 +53,15 @@ fn start(sources: Started) -> Vec<JoinHandle<()>> {
         .collect()
 }
 
-
-
-
 /// A recording replayed (`kind = "file"`): `path`, `follow`, `speed`; no
 /// `url` or `headers`. Every recorded event shows under this source's name.
-fn parse(raw: &RawSource, name: String, ctx: &Ctx, _env: Env, _secrets: &mut Vec<String>) -> Result<SourceSpec, ConfigError> {
+fn parse(
+    raw: &RawSource,
+    name: String,
+    ctx: &Ctx,
+    _env: Env,
+    _secrets: &mut Vec<String>,
+) -> Result<SourceSpec, ConfigError> {
     for (key, present) in [("url", raw.url.is_some()), ("headers", raw.headers.is_some())] {
         if present {
             return Err(ctx.invalid(key, "does not apply to kind = \"file\" (it reads `path`)"));

@@ -55,7 +55,13 @@ pub fn keeps_state(opts: &PollOptions) -> bool {
 }
 
 /// A `[[source]]` with `kind = "poll"`.
-fn parse(raw: &RawSource, name: String, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Result<SourceSpec, ConfigError> {
+fn parse(
+    raw: &RawSource,
+    name: String,
+    ctx: &Ctx,
+    env: Env,
+    secrets: &mut Vec<String>,
+) -> Result<SourceSpec, ConfigError> {
     let req = requested(raw, ctx, env, secrets)?;
     let mut pointers = pointers(raw, ctx)?;
     let own: Raw = raw.options(ctx.file, KEYS)?;
@@ -159,7 +165,6 @@ fn options(own: &Raw, ctx: &Ctx, pointers: &mut Pointers) -> Result<PollOptions,
     }
     Ok(opts)
 }
-
 
 /// One task per source.
 fn start(sources: Started) -> Vec<JoinHandle<()>> {

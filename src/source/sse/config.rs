@@ -33,7 +33,13 @@ struct Raw {
 }
 
 /// A `[[source]]` with `kind = "sse"` (or no `kind`).
-fn parse(raw: &RawSource, name: String, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Result<SourceSpec, ConfigError> {
+fn parse(
+    raw: &RawSource,
+    name: String,
+    ctx: &Ctx,
+    env: Env,
+    secrets: &mut Vec<String>,
+) -> Result<SourceSpec, ConfigError> {
     let req = requested(raw, ctx, env, secrets)?;
     let pointers = pointers(raw, ctx)?;
     let own: Raw = raw.options(ctx.file, KEYS)?;

@@ -15,7 +15,9 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::super::registry::{self, Kind, SourceKind, ViewLine};
-use crate::config::kit::{Ctx, Env, RawSource, check_http_url, choice, duration, expand, is_name, pointers, quoted_list};
+use crate::config::kit::{
+    Ctx, Env, RawSource, check_http_url, choice, duration, expand, is_name, pointers, quoted_list,
+};
 use crate::config::{ConfigError, SourceSpec};
 use crate::event::Pointers;
 use crate::store::SourceState;

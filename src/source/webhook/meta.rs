@@ -60,7 +60,6 @@ pub struct Forward {
     pub ms: u64,
 }
 
-
 impl WebhookMeta {
     /// The NDJSON member this metadata is written as.
     pub const NDJSON_KEY: &'static str = "webhook";
