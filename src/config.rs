@@ -420,8 +420,25 @@ pub fn parse_config(
     origin: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let raw = raw::parse(text, origin)?;
+    let raw = parse_raw(text, origin)?;
     validate::validate(raw, origin, env)
+}
+
+/// The raw schema of `text`: syntax, unknown keys and TOML types checked
+/// against the common keys and every kind's.
+fn parse_raw(text: &str, origin: &str) -> Result<raw::RawFile, ConfigError> {
+    let keys = crate::source::registry::all_keys();
+    let kinds = raw::Kinds {
+        keys: &keys,
+        check_types: crate::source::registry::check_types,
+    };
+    raw::parse(text, origin, &kinds)
+}
+
+/// Every key a `[[source]]` table may have, common ones first.
+#[cfg(test)]
+fn source_keys() -> Vec<&'static str> {
+    raw::all_source_keys(&crate::source::registry::all_keys())
 }
 
 /// Read and validate the config file at `path` (named as given in messages).

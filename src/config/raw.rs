@@ -17,7 +17,7 @@ pub(super) const TOP_KEYS: &[&str] = &["settings", "source"];
 /// Keys allowed in `[settings]`.
 pub(super) const SETTINGS_KEYS: &[&str] = &["buffer", "max_event_bytes", "fps"];
 /// Keys every `[[source]]` table may have, whatever its kind; each kind
-/// adds its own (`source::registry::Kind::keys`).
+/// adds its own (`source::registry::Kind::keys`, passed in as [`Kinds`]).
 pub(super) const SOURCE_KEYS: &[&str] = &[
     "name",
     "kind",
@@ -30,10 +30,18 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
 
 /// Every key a `[[source]]` table may have: [`SOURCE_KEYS`], then every
 /// kind's.
-pub(super) fn all_source_keys() -> Vec<&'static str> {
+pub(super) fn all_source_keys(kind_keys: &[&'static str]) -> Vec<&'static str> {
     let mut keys = SOURCE_KEYS.to_vec();
-    keys.extend(crate::source::registry::all_keys());
+    keys.extend(kind_keys);
     keys
+}
+
+/// What the kinds tell the parser: their keys, each once, and the check of
+/// their keys' TOML types (see `source::registry`). Passed in, so this
+/// module imports nothing that imports it.
+pub(super) struct Kinds<'a> {
+    pub keys: &'a [&'static str],
+    pub check_types: fn(&RawSource, &str) -> Result<(), ConfigError>,
 }
 
 /// The whole file.
@@ -78,11 +86,12 @@ pub struct RawSource {
 
 impl RawSource {
     /// The keys of the table that are not common to every kind, in the
-    /// order [`all_source_keys`] lists them.
-    pub(super) fn kind_keys(&self) -> impl Iterator<Item = &'static str> + '_ {
-        crate::source::registry::all_keys()
-            .into_iter()
-            .filter(|k| self.table.contains_key(*k))
+    /// order `keys` (every kind's) lists them.
+    pub(super) fn kind_keys<'a>(
+        &'a self,
+        keys: &'a [&'static str],
+    ) -> impl Iterator<Item = &'static str> + 'a {
+        keys.iter().copied().filter(|k| self.table.contains_key(*k))
     }
 
     /// The kind's own keys read into its raw options `T` (every field
@@ -135,9 +144,9 @@ impl<'de> Deserialize<'de> for RawHeaders {
 
 /// Parse `text` into the raw schema: syntax errors with line and column,
 /// then unknown keys, then type errors with the key's path.
-pub(super) fn parse(text: &str, file: &str) -> Result<RawFile, ConfigError> {
+pub(super) fn parse(text: &str, file: &str, kinds: &Kinds) -> Result<RawFile, ConfigError> {
     let table: toml::Table = text.parse().map_err(|e| syntax_error(text, file, &e))?;
-    check_unknown_keys(&table, file)?;
+    check_unknown_keys(&table, file, kinds.keys)?;
     let deserializer = toml::Deserializer::parse(text).map_err(|e| syntax_error(text, file, &e))?;
     let mut raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| ConfigError::Type {
         file: file.to_owned(),
@@ -153,7 +162,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<RawFile, ConfigError> {
         {
             source.table = t.clone();
         }
-        crate::source::registry::check_types(source, file)?;
+        (kinds.check_types)(source, file)?;
     }
     Ok(raw)
 }
@@ -248,7 +257,11 @@ fn render_path(path: &serde_path_to_error::Path, table: &toml::Table) -> String 
 
 /// Reject keys the schema does not have, naming the key and its table and
 /// listing the allowed keys. Values of the wrong type are left to serde.
-fn check_unknown_keys(table: &toml::Table, file: &str) -> Result<(), ConfigError> {
+fn check_unknown_keys(
+    table: &toml::Table,
+    file: &str,
+    kind_keys: &[&'static str],
+) -> Result<(), ConfigError> {
     let unknown = |keys: &toml::Table, allowed: &[&str], label: &dyn Fn() -> String| match keys
         .keys()
         .find(|k| !allowed.contains(&k.as_str()))
@@ -267,7 +280,7 @@ fn check_unknown_keys(table: &toml::Table, file: &str) -> Result<(), ConfigError
     }
     match table.get("source") {
         Some(toml::Value::Array(sources)) => {
-            let allowed = all_source_keys();
+            let allowed = all_source_keys(kind_keys);
             for (index, source) in sources.iter().enumerate() {
                 if let Some(keys) = source.as_table() {
                     let name = keys.get("name").and_then(toml::Value::as_str);

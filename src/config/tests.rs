@@ -10,8 +10,9 @@ mod webhook;
 use std::path::Path;
 use std::time::Duration;
 
-use super::raw::{SETTINGS_KEYS, TOP_KEYS, all_source_keys};
+use super::raw::{SETTINGS_KEYS, TOP_KEYS};
 use super::*;
+use super::{parse_raw, source_keys as all_source_keys};
 
 /// An environment with nothing set.
 pub(super) fn no_env(_: &str) -> Option<String> {
@@ -172,8 +173,8 @@ fn key_lists_match_the_raw_schema() {
     let text = format!("[settings]\nbuffer = 1\nmax_event_bytes = 1024\nfps = 1\n[[source]]\n{body}");
     assert_eq!(TOP_KEYS, ["settings", "source"]);
     assert_eq!(SETTINGS_KEYS, ["buffer", "max_event_bytes", "fps"]);
-    super::raw::parse(&text, "config.toml").expect("every listed key deserializes");
-    let raw = super::raw::parse("[[source]]\nbogus = 1", "config.toml");
+    parse_raw(&text, "config.toml").expect("every listed key deserializes");
+    let raw = parse_raw("[[source]]\nbogus = 1", "config.toml");
     assert!(raw.unwrap_err().to_string().contains("unknown key `bogus`"));
 }
 

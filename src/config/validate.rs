@@ -97,7 +97,10 @@ fn source(raw: RawSource, ctx: &Ctx, env: Env, secrets: &mut Vec<String>) -> Res
 
 /// Reject keys that belong to another kind of source.
 fn check_kind_keys(raw: &RawSource, kind: &Kind, ctx: &Ctx) -> Result<(), ConfigError> {
-    if let Some(key) = raw.kind_keys().find(|key| !kind.keys.contains(key)) {
+    if let Some(key) = raw
+        .kind_keys(&registry::all_keys())
+        .find(|key| !kind.keys.contains(key))
+    {
         return Err(ConfigError::KindMismatch {
             file: ctx.file.to_owned(),
             at: ctx.at.clone(),

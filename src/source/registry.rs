@@ -20,8 +20,9 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 
 use super::{SourceCtx, file, poll, sse, webhook};
-use crate::config::kit::{Ctx, Env, RawSource};
+use crate::config::kit::{Ctx, Env, RawSource, Requested};
 use crate::config::{ConfigError, FileOptions, PollOptions, SourceSpec, SseOptions, WebhookOptions};
+use crate::event::Pointers;
 use crate::event::WebhookMeta;
 use crate::store::SourceState;
 
@@ -148,6 +149,22 @@ impl Launcher {
             .into_iter()
             .flat_map(|(kind, sources)| (kind.start)(sources))
             .collect()
+    }
+}
+
+/// What every kind that makes requests builds its spec from.
+impl Requested {
+    /// The source's spec, with its name, pointers and kind's options.
+    pub fn spec(self, name: String, pointers: Pointers, kind: SourceKind) -> SourceSpec {
+        SourceSpec {
+            name,
+            url: self.url,
+            url_display: self.url_display,
+            headers: self.headers,
+            pointers,
+            kind,
+            named_after_host: false,
+        }
     }
 }
 

@@ -66,15 +66,7 @@ fn parse(
     let mut pointers = pointers(raw, ctx)?;
     let own: Raw = raw.options(ctx.file, KEYS)?;
     let opts = options(&own, ctx, &mut pointers)?;
-    Ok(SourceSpec {
-        name,
-        url: req.url,
-        url_display: req.url_display,
-        headers: req.headers,
-        pointers,
-        kind: SourceKind::Poll(opts),
-        named_after_host: false,
-    })
+    Ok(req.spec(name, pointers, SourceKind::Poll(opts)))
 }
 
 /// A polling preset: what `preset = "…"` fills in.

@@ -54,15 +54,7 @@ fn parse(
             Some(duration(ctx, "idle_timeout", text)?).filter(|d| !d.is_zero())
         };
     }
-    Ok(SourceSpec {
-        name,
-        url: req.url,
-        url_display: req.url_display,
-        headers: req.headers,
-        pointers,
-        kind: SourceKind::Sse(opts),
-        named_after_host: false,
-    })
+    Ok(req.spec(name, pointers, SourceKind::Sse(opts)))
 }
 
 /// One task per source.
