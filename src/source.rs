@@ -35,6 +35,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::{SourceSpec, mask_secrets};
 use crate::event::{Event, SourceId};
@@ -107,6 +108,10 @@ pub struct SourceCtx {
     pub tx: mpsc::Sender<SourceMsg>,
     /// Fired once when evtop shuts down: every task ends promptly.
     pub cancel: CancellationToken,
+    /// Every task a source starts, however small (a webhook connection, a
+    /// feeder, a body drain), is spawned on this tracker, so that shutdown
+    /// waits for all of them, not only the top-level ones.
+    pub tasks: TaskTracker,
     /// Fired by the store when the source's state is out of sync (a patch
     /// failed) and a fresh snapshot is needed.
     pub resync: Arc<Notify>,

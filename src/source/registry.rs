@@ -121,7 +121,7 @@ where
 {
     sources
         .into_iter()
-        .map(|(spec, ctx)| tokio::spawn(run(spec, ctx)))
+        .map(|(spec, ctx)| ctx.tasks.clone().spawn(run(spec, ctx)))
         .collect()
 }
 

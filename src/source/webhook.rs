@@ -128,7 +128,10 @@ impl Listeners {
     pub fn spawn(self) -> Vec<JoinHandle<()>> {
         self.groups
             .into_iter()
-            .map(|(addr, routes)| tokio::spawn(run(addr, routes)))
+            .filter_map(|(addr, routes)| {
+                let tasks = routes.first()?.1.tasks.clone();
+                Some(tasks.spawn(run(addr, routes)))
+            })
             .collect()
     }
 }

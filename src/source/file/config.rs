@@ -43,9 +43,9 @@ fn start(sources: Started) -> Vec<JoinHandle<()>> {
         .map(|(spec, ctx)| match &spec.kind {
             SourceKind::File(opts) => {
                 let opts = opts.clone();
-                tokio::spawn(super::run(spec, opts, ctx))
+                ctx.tasks.clone().spawn(super::run(spec, opts, ctx))
             }
-            _ => tokio::spawn(async move {
+            _ => ctx.tasks.clone().spawn(async move {
                 ctx.status(Status::Live(format!("from {}", spec.url_display)))
                     .await;
             }),
