@@ -201,11 +201,22 @@ pub const ERROR_BODY_QUOTE: usize = 300;
 /// Exponential backoff with jitter: the n-th delay is drawn from
 /// `[d/2, d]` where `d = min(max, initial · 2ⁿ)`. Jitter keeps many evtop
 /// instances from reconnecting in lockstep after an outage.
+///
+/// The one strategy every kind uses, and it owns the "stayed up long
+/// enough" rule (as launchdarkly's eventsource client does): a kind says
+/// when a connection was good with [`Backoff::reset`]`(since)`, and the next
+/// [`Backoff::next_delay`]`(now)` starts over only if it stayed good for
+/// [`STABLE_AFTER`] (or the strategy's own `stable_after`). Time is passed
+/// in, so tests are deterministic.
 #[derive(Debug, Clone)]
 pub struct Backoff {
     attempt: u32,
     initial: Duration,
     max: Duration,
+    /// How long a good connection must last for the backoff to start over.
+    stable_after: Duration,
+    /// When the last good connection began, until the next delay is asked.
+    good_since: Option<Instant>,
     rng: fastrand::Rng,
 }
 
@@ -215,12 +226,34 @@ impl Backoff {
             attempt: 0,
             initial,
             max,
+            stable_after: STABLE_AFTER,
+            good_since: None,
             rng: fastrand::Rng::new(),
         }
     }
 
-    /// The next delay; each call doubles the ceiling up to `max`.
-    pub fn next_delay(&mut self) -> Duration {
+    /// The same strategy with another "stayed up long enough" (zero: every
+    /// success starts over, as a poll's does).
+    pub fn stable_after(mut self, stable_after: Duration) -> Self {
+        self.stable_after = stable_after;
+        self
+    }
+
+    /// The same strategy with a fixed jitter sequence (tests).
+    pub fn seeded(mut self, seed: u64) -> Self {
+        self.rng = fastrand::Rng::with_seed(seed);
+        self
+    }
+
+    /// The delay before the next attempt at `now`; each call doubles the
+    /// ceiling up to `max`, after starting over if the last good connection
+    /// (see [`Backoff::reset`]) lasted until `now` for `stable_after`.
+    pub fn next_delay(&mut self, now: Instant) -> Duration {
+        if let Some(since) = self.good_since.take()
+            && now.saturating_duration_since(since) >= self.stable_after
+        {
+            self.attempt = 0;
+        }
         let ceiling = self
             .initial
             .saturating_mul(1u32 << self.attempt.min(20))
@@ -231,9 +264,10 @@ impl Backoff {
         half + Duration::from_millis(jitter_ms)
     }
 
-    /// Start over (after a connection stayed up).
-    pub fn reset(&mut self) {
-        self.attempt = 0;
+    /// A connection (or request) was good from `since`: the next delay
+    /// starts over if it stayed good long enough.
+    pub fn reset(&mut self, since: Instant) {
+        self.good_since = Some(since);
     }
 }
 
@@ -393,15 +427,54 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_up_to_cap_and_resets() {
+        let now = Instant::now();
         let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
         let expected_ceilings = [1, 2, 4, 8, 16, 30, 30, 30];
         for ceiling in expected_ceilings {
-            let d = b.next_delay();
+            let d = b.next_delay(now);
             let c = Duration::from_secs(ceiling);
             assert!(d >= c / 2 && d <= c, "{d:?} not in [{:?}, {c:?}]", c / 2);
         }
-        b.reset();
-        assert!(b.next_delay() <= Duration::from_secs(1));
+        b.reset(now);
+        assert!(b.next_delay(now + STABLE_AFTER) <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn backoff_starts_over_only_after_a_connection_stayed_up() {
+        let t0 = Instant::now();
+        let secs = Duration::from_secs;
+        let mut b = Backoff::default().seeded(7);
+        for _ in 0..4 {
+            b.next_delay(t0);
+        }
+        // Up for 9 s: not long enough; the ceiling keeps growing (16 s).
+        b.reset(t0);
+        let d = b.next_delay(t0 + secs(9));
+        assert!(d >= secs(8) && d <= secs(16), "{d:?}");
+        // Up for exactly STABLE_AFTER: start over (ceiling 1 s).
+        b.reset(t0 + secs(20));
+        let d = b.next_delay(t0 + secs(20) + STABLE_AFTER);
+        assert!(d <= secs(1), "{d:?}");
+        // The good connection counts once: the next failure doubles again.
+        let d = b.next_delay(t0 + secs(100));
+        assert!(d >= secs(1) && d <= secs(2), "{d:?}");
+        // A poll's strategy starts over after any success.
+        let mut p = Backoff::default().stable_after(Duration::ZERO).seeded(7);
+        for _ in 0..4 {
+            p.next_delay(t0);
+        }
+        p.reset(t0);
+        assert!(p.next_delay(t0) <= secs(1));
+    }
+
+    #[test]
+    fn seeded_backoff_is_deterministic() {
+        let t0 = Instant::now();
+        let run = || {
+            let mut b = Backoff::default().seeded(42);
+            (0..6).map(|_| b.next_delay(t0)).collect::<Vec<_>>()
+        };
+        assert_eq!(run(), run());
     }
 
     #[test]
@@ -409,7 +482,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for _ in 0..20 {
             let mut b = Backoff::new(Duration::from_secs(8), Duration::from_secs(30));
-            seen.insert(b.next_delay());
+            seen.insert(b.next_delay(Instant::now()));
         }
         assert!(seen.len() > 1, "no jitter: {seen:?}");
     }

@@ -101,7 +101,7 @@ pub async fn run(spec: Arc<SourceSpec>, opts: PollOptions, ctx: SourceCtx) {
     Poller {
         io,
         mode,
-        backoff: Backoff::default(),
+        backoff: Backoff::default().stable_after(Duration::ZERO),
     }
     .run()
     .await;
@@ -149,6 +149,7 @@ impl Poller {
                 self.io.opts.interval,
                 self.io.http.server_interval,
                 &mut self.backoff,
+                Instant::now(),
             );
             match outcome {
                 Outcome::Cancelled => return,

@@ -157,7 +157,7 @@ pub async fn run(addr: SocketAddr, routes: Routes) {
         match TcpListener::bind(addr).await {
             Ok(listener) => break listener,
             Err(e) => {
-                let delay = backoff.next_delay();
+                let delay = backoff.next_delay(tokio::time::Instant::now());
                 let reason = format!("cannot listen on {addr}: {e}");
                 for (_, ctx) in &routes {
                     let status = Status::Retrying {
