@@ -31,7 +31,7 @@ use crate::source::{self, SourceCtx, SourceMsg};
 /// Batches (one per network read) in flight between sources and the store.
 pub const CHANNEL_CAPACITY: usize = 64;
 /// How long to wait for a TCP connection before calling it failed.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::source::http::CONNECT_TIMEOUT;
 /// TCP keepalive on every connection, so the OS notices dead peers too.
 pub const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 /// How long shutdown waits for source tasks to finish.
@@ -112,10 +112,7 @@ pub fn http_client() -> anyhow::Result<reqwest::Client> {
 /// `$SSL_CERT_FILE` and `$SSL_CERT_DIR` (they *replace* the system's
 /// roots); `--cacert`'s certificates are trusted *as well*.
 pub fn client_for(tls: &Tls) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("evtop/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_TIMEOUT)
-        .tcp_keepalive(TCP_KEEPALIVE);
+    let mut builder = source::http::client_builder().tcp_keepalive(TCP_KEEPALIVE);
     if let Some(pem) = &tls.extra_roots_pem {
         builder = builder.tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem)?);
     }

@@ -180,9 +180,7 @@ pub(super) fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<
 }
 
 fn forward_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .user_agent(concat!("evtop/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(crate::engine::CONNECT_TIMEOUT)
+    crate::source::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
 }
