@@ -62,7 +62,7 @@ fn event(i: usize, received: i64) -> Event {
             (i * 37) % 100_000
         ),
         json: Some(true),
-        webhook: None,
+        meta: None,
     }
 }
 

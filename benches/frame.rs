@@ -51,7 +51,7 @@ fn app_with(n: usize) -> App {
             received: now - (n - i) as i64,
             data: format!(r#"{{"id":"evt_{i:010}","type":"{ty}","data":{{"object":{{"amount":{},"currency":"usd"}}}}}}"#, i % 5000),
             json: Some(true),
-            webhook: None,
+            meta: None,
         });
         if batch.len() == 10_000 {
             app.ingest([SourceMsg::Events {

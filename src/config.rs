@@ -5,19 +5,20 @@
 //!
 //! 1. **Syntax** — the text is parsed as TOML; an error reads
 //!    `config.toml:3:10: extra `=`, expected nothing`.
-//! 2. **Shape** — it is deserialized into a flat "raw" schema in which every
-//!    key is optional (`config/raw.rs`), so the only errors here are unknown
-//!    keys and wrong TOML types
+//! 2. **Shape** — unknown keys are rejected (the keys every source has and
+//!    every kind's), and the keys common to every kind are deserialized
+//!    into a "raw" schema in which every key is optional (`config/raw.rs`);
+//!    the errors here are unknown keys and wrong TOML types
 //!    (`config.toml: source[1].limit: invalid type: ...`).
 //! 3. **Meaning** — the raw schema is validated into the typed [`Config`]
 //!    (`config/validate.rs`): required keys, ranges, kind/key mismatches,
 //!    presets and `${VAR}` expansion (`config/expand.rs`), each error naming
 //!    the file, the source and the key.
 //!
-//! Command-line sources and their merge with the file's are in
-//! `config/cli.rs`; webhook sources (options, presets, `--listen`) in
-//! `config/webhook.rs`; where the file is found in `config/lookup.rs`; the
-//! start-up checks of webhook `listen` addresses in `config/listen.rs`.
+//! Each kind of source validates its own keys, in its own module under
+//! `source/` (listed in `source/registry.rs`), with the helpers of
+//! `config/kit.rs`. Command-line sources and their merge with the file's
+//! are in `config/cli.rs`; where the file is found in `config/lookup.rs`.
 //!
 //! Nothing here reads the process environment itself (only the
 //! `directories` crate does, for [`lookup`]'s last, platform location):
@@ -32,12 +33,10 @@
 
 mod cli;
 mod expand;
-mod file;
-mod listen;
+pub mod kit;
 mod lookup;
 mod raw;
 mod validate;
-mod webhook;
 
 #[cfg(test)]
 mod tests;
@@ -47,14 +46,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, cli_websocket_source, merge};
-pub use expand::mask_secrets;
-pub use listen::{check_listen_addresses, listen_warnings};
-pub use lookup::{in_use, lookup, set_in_use};
-pub use webhook::{
+pub use crate::source::registry::SourceKind;
+pub use crate::source::webhook::config::{
     DEFAULT_TOLERANCE, SecretKey, Verify, WebhookOptions, check_routes, cli_webhook_source, listen_url,
     parse_listen, standard_key,
 };
+pub use crate::source::webhook::listen::{check_listen_addresses, listen_warnings};
+pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, cli_websocket_source, merge};
+pub use expand::mask_secrets;
+pub use lookup::{in_use, lookup, set_in_use};
 
 /// Default for `[settings] buffer`: events kept in memory, all sources together.
 pub const DEFAULT_BUFFER: usize = 100_000;
@@ -168,29 +168,6 @@ pub struct HeaderSpec {
     /// Whether the value is secret: a credential-bearing name
     /// (see [`is_sensitive_header`]) or any part from `${VAR}`.
     pub sensitive: bool,
-}
-
-/// What kind of source, with the options only that kind has.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SourceKind {
-    /// A Server-Sent Events stream (`kind = "sse"`).
-    Sse(SseOptions),
-    /// An HTTP endpoint polled at an interval (`kind = "poll"`).
-    Poll(PollOptions),
-    /// A recording replayed (`evtop replay`, `kind = "file"`): this source
-    /// reads the file and feeds its routes.
-    File(FileOptions),
-    /// Another source name found in a recording: its events come from the
-    /// file source just before it (`FileOptions::routes`); no task of its own.
-    FileRoute {
-        /// The recording has state snapshots for it (`data` events).
-        patched: bool,
-    },
-    /// An HTTP server that receives webhook deliveries (`kind = "webhook"`).
-    Webhook(WebhookOptions),
-    /// glue: a WebSocket stream (`kind = "websocket"`), see
-    /// [`crate::source::websocket`].
-    WebSocket(crate::source::websocket::WebSocketOptions),
 }
 
 /// Options of a recording being replayed.
@@ -443,8 +420,25 @@ pub fn parse_config(
     origin: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let raw = raw::parse(text, origin)?;
+    let raw = parse_raw(text, origin)?;
     validate::validate(raw, origin, env)
+}
+
+/// The raw schema of `text`: syntax, unknown keys and TOML types checked
+/// against the common keys and every kind's.
+fn parse_raw(text: &str, origin: &str) -> Result<raw::RawFile, ConfigError> {
+    let keys = crate::source::registry::all_keys();
+    let kinds = raw::Kinds {
+        keys: &keys,
+        check_types: crate::source::registry::check_types,
+    };
+    raw::parse(text, origin, &kinds)
+}
+
+/// Every key a `[[source]]` table may have, common ones first.
+#[cfg(test)]
+fn source_keys() -> Vec<&'static str> {
+    raw::all_source_keys(&crate::source::registry::all_keys())
 }
 
 /// Read and validate the config file at `path` (named as given in messages).

@@ -30,7 +30,7 @@ use axum::{Json, Router};
 use futures_util::Stream;
 use serde_json::json;
 
-use crate::config::{SourceKind, SourceSpec, SseOptions};
+use crate::config::{SourceSpec, SseOptions};
 use crate::event::{Pointers, now_millis};
 
 /// Event types of the demo stream and their relative weights.
@@ -82,10 +82,11 @@ pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
         url_display: format!("http://{addr}{path}"),
         headers: Vec::new(),
         pointers,
-        kind: SourceKind::Sse(SseOptions {
+        kind: SseOptions {
             patch,
             idle_timeout: Some(Duration::from_secs(60)),
-        }),
+        }
+        .into(),
         named_after_host: false,
     };
     let stripe_pointers = Pointers {

@@ -10,15 +10,19 @@
 //!
 //! The channel is bounded ([`CHANNEL_CAPACITY`] batches): when the consumer
 //! falls behind, sources wait instead of piling events up in memory, and the
-//! TCP window pushes back on the server. Shutdown is one
-//! [`CancellationToken`] every task watches.
+//! TCP window pushes back on the server. Shutdown is one path (mini-redis's
+//! pattern): one [`CancellationToken`] every task watches, and one
+//! [`TaskTracker`] every source task is spawned on — webhook connections,
+//! feeders and body drains included — which [`Engine::shutdown`] waits for,
+//! within a grace period.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
-use tokio::task::JoinHandle;
+
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::{Settings, SourceSpec, Tls};
 use crate::event::SourceId;
@@ -27,7 +31,7 @@ use crate::source::{self, SourceCtx, SourceMsg};
 /// Batches (one per network read) in flight between sources and the store.
 pub const CHANNEL_CAPACITY: usize = 64;
 /// How long to wait for a TCP connection before calling it failed.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::source::http::CONNECT_TIMEOUT;
 /// TCP keepalive on every connection, so the OS notices dead peers too.
 pub const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 /// How long shutdown waits for source tasks to finish.
@@ -39,7 +43,8 @@ pub struct Engine {
     pub rx: mpsc::Receiver<SourceMsg>,
     resync: Vec<Arc<Notify>>,
     cancel: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
+    /// Every source task, top-level or not (see [`SourceCtx::tasks`]).
+    tasks: TaskTracker,
 }
 
 impl Engine {
@@ -53,12 +58,14 @@ impl Engine {
         // Webhook sources on one address share a server: the launcher
         // groups them; every other source gets its task at once.
         let mut launcher = source::Launcher::default();
+        let tasks = TaskTracker::new();
         for (i, spec) in sources.iter().enumerate() {
             let notify = Arc::new(Notify::new());
             let ctx = SourceCtx {
                 id: i as SourceId,
                 tx: tx.clone(),
                 cancel: cancel.child_token(),
+                tasks: tasks.clone(),
                 resync: notify.clone(),
                 max_event_bytes: settings.max_event_bytes,
                 client: client.clone(),
@@ -69,7 +76,8 @@ impl Engine {
             launcher.add(Arc::new(spec.clone()), ctx);
             resync.push(notify);
         }
-        let tasks = launcher.finish();
+        // The handles are not needed: the tracker holds every task.
+        drop(launcher.finish());
         Ok(Engine {
             rx,
             resync,
@@ -88,8 +96,8 @@ impl Engine {
     /// Stop every source and wait (briefly) for them to finish.
     pub async fn shutdown(self) {
         self.cancel.cancel();
-        let all = futures_util::future::join_all(self.tasks);
-        let _ = tokio::time::timeout(SHUTDOWN_GRACE, all).await;
+        self.tasks.close();
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.tasks.wait()).await;
     }
 }
 
@@ -105,10 +113,7 @@ pub fn http_client() -> anyhow::Result<reqwest::Client> {
 /// `$SSL_CERT_FILE` and `$SSL_CERT_DIR` (they *replace* the system's
 /// roots); `--cacert`'s certificates are trusted *as well*.
 pub fn client_for(tls: &Tls) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("evtop/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_TIMEOUT)
-        .tcp_keepalive(TCP_KEEPALIVE);
+    let mut builder = source::http::client_builder().tcp_keepalive(TCP_KEEPALIVE);
     if let Some(pem) = &tls.extra_roots_pem {
         builder = builder.tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem)?);
     }

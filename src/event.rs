@@ -1,10 +1,9 @@
 //! The event record every source produces.
 //!
-//! Every kind of source (SSE, polling, and later webhooks, recordings, brokers)
-//! turns what it receives into one [`Event`]. Nothing downstream — the store,
-//! the filters, `tail`'s output, the TUI panes — knows which kind of source an
-//! event came from; adding a kind of source means one new module that sends
-//! `Event`s, nothing else.
+//! Every kind of source turns what it receives into one [`Event`]. Nothing
+//! downstream — the store, the filters, `tail`'s output, the TUI panes —
+//! knows which kind of source an event came from: what a kind adds besides
+//! the data travels in [`Event::meta`] and renders itself.
 
 use serde_json::Value;
 
@@ -35,65 +34,15 @@ pub struct Event {
     /// prints, on its output thread, and never the ones its filter drops by
     /// type.
     pub json: Option<bool>,
-    /// What a webhook delivery adds (SPEC 7.1); `None` for every other kind
-    /// of source. Boxed: one pointer in the common case.
-    pub webhook: Option<Box<WebhookMeta>>,
+    /// What the kind of source adds besides the data (a webhook delivery's
+    /// verification, attempt, headers); `None` for most events. It renders
+    /// itself into NDJSON, the detail pane and the feed mark ([`Meta`]).
+    /// Boxed: one pointer in the common case.
+    pub meta: Option<Box<Meta>>,
 }
 
-/// What a webhook delivery records besides its body (SPEC 7.1), exactly as
-/// the NDJSON line's `"webhook"` object carries it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WebhookMeta {
-    /// `true` or `false` after verification; `null` with `verify = "none"`.
-    pub verified: Option<bool>,
-    /// Why verification failed (no header, bad signature, timestamp
-    /// outside tolerance); never the secret.
-    pub reason: Option<String>,
-    /// The request headers, names in lower case, secret-bearing values
-    /// masked.
-    pub headers: std::collections::BTreeMap<String, String>,
-    /// What the app behind `forward_to` answered, when forwarding.
-    pub forward: Option<Forward>,
-    /// 1 for a first delivery; n for the n-th delivery of the same id.
-    pub attempt: u32,
-}
-
-impl WebhookMeta {
-    /// A short mark for a feed row or a text line: `✓` verified, `✗` failed
-    /// verification, `↻N` the N-th delivery of an id, `→502` the app behind
-    /// `forward_to` answered with an error (or could not be reached);
-    /// empty for a first, unverified, unforwarded delivery. Made only of
-    /// these symbols and numbers, so it is inert.
-    pub fn mark(&self) -> String {
-        let mut out = String::new();
-        match self.verified {
-            Some(true) => out.push('✓'),
-            Some(false) => out.push('✗'),
-            None => {}
-        }
-        if self.attempt > 1 {
-            out.push_str(&format!("↻{}", self.attempt));
-        }
-        if let Some(f) = self.forward.filter(|f| f.status >= 400) {
-            out.push_str(&format!("→{}", f.status));
-        }
-        out
-    }
-
-    /// Whether the mark reports a problem (failed verification, or the app
-    /// answered with an error).
-    pub fn is_problem(&self) -> bool {
-        self.verified == Some(false) || self.forward.is_some_and(|f| f.status >= 400)
-    }
-}
-
-/// The forwarded delivery's outcome: the app's status (502 when it could
-/// not be reached) and the round trip in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Forward {
-    pub status: u16,
-    pub ms: u64,
-}
+pub use crate::source::registry::{DetailLine, Meta, MetaValue, Tone};
+pub use crate::source::webhook::meta::{Forward, WebhookMeta};
 
 /// A borrowed view of an event with its source resolved to a name: what the
 /// filter matches against and what the output formats print. Both the store's
@@ -107,7 +56,7 @@ pub struct EventRef<'a> {
     pub received: i64,
     pub data: &'a str,
     pub json: bool,
-    pub webhook: Option<&'a WebhookMeta>,
+    pub meta: Option<&'a Meta>,
 }
 
 impl Event {
@@ -121,7 +70,7 @@ impl Event {
             received: self.received,
             data: &self.data,
             json: self.json.unwrap_or_else(|| is_json(&self.data)),
-            webhook: self.webhook.as_deref(),
+            meta: self.meta.as_deref(),
         }
     }
 }
@@ -158,7 +107,7 @@ impl Pointers {
             received,
             json: None,
             data,
-            webhook: None,
+            meta: None,
         };
         let wants_value =
             self.type_pointer.is_some() || self.id_pointer.is_some() || self.time_pointer.is_some();

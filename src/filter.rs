@@ -358,7 +358,7 @@ impl Test {
                 re.is_match(ev.ty) || ev.id.is_some_and(|id| re.is_match(id)) || re.is_match(ev.data)
             }
             Test::Field(field) => field.holds(data.value()),
-            Test::Meta(meta) => meta.holds(ev.webhook),
+            Test::Meta(meta) => meta.holds(ev.meta),
         }
     }
 }

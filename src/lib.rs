@@ -3,8 +3,9 @@
 //! # Architecture
 //!
 //! ```text
-//!   config.rs / cli.rs ──▶ Vec<SourceSpec>
-//!                               │ engine.rs: one task per source
+//!   config.rs / cli.rs ──▶ Vec<SourceSpec>     (each kind validates its own keys:
+//!                               │               source/registry.rs → source/<kind>/config.rs)
+//!                               │ engine.rs: registry::Launcher → each kind's start
 //!                               ▼
 //!   source/sse.rs ─────┐                                 ┌─▶ tail.rs: filter.rs ─▶ output.rs ─▶ stdout
 //!   source/poll.rs ────┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
@@ -14,9 +15,32 @@
 //! ```
 //!
 //! - [`event`]: the one record every source produces ([`event::Event`]).
-//!   Sources differ only in how they get bytes; nothing after the channel
-//!   knows what kind of source an event came from.
-//! - [`source`]: source tasks, their status, backoff and error texts;
+//!   Sources differ only in how they get bytes and in their
+//!   [`event::Meta`]; nothing after the channel knows what kind of source an
+//!   event came from.
+//! - [`source`]: source tasks, their status, backoff and error texts. Each
+//!   kind of source is one folder under `source/` and one entry in
+//!   [`source::registry::KINDS`], described by a [`source::Kind`]:
+//!
+//!   ```text
+//!   pub static KIND: Kind = Kind {
+//!       name: "sse",                      // kind = "sse"
+//!       keys: &["patch", "idle_timeout"], // the keys only this kind takes
+//!       requests: true,                   // takes url + headers
+//!       parse,      // fn(&RawSource, name, &Ctx, Env, secrets) -> Result<SourceSpec, ConfigError>
+//!       types,      // fn(&RawSource, file) -> Result<(), ConfigError>: TOML types of its keys
+//!       start,      // fn(Vec<(Arc<SourceSpec>, SourceCtx)>) -> Vec<JoinHandle<()>>
+//!       progress: false,                  // its live status is progress (a replay)
+//!       view_line: None,                  // its own line in the sources view
+//!       check_all: None,                  // a rule across all sources
+//!   };
+//!   ```
+//!
+//!   Its parsed options travel as a variant of [`source::SourceKind`]
+//!   (`From<Options>`); what its events carry besides the data is a variant
+//!   of [`event::Meta`], which writes its NDJSON member, feed mark, detail
+//!   lines and answers filter terms. The store, filters, `tail`, recordings
+//!   and panes ask these, never match on a kind;
 //!   [`source::sse`] with its incremental, size-bounded WHATWG parser;
 //!   [`source::poll`]: polled event lists (cursor paging, dedupe by id,
 //!   ETag) and diff mode (any JSON resource as `data` + `patch` events);

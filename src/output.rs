@@ -64,9 +64,8 @@ pub fn ndjson_with(ev: &EventRef<'_>, out: &mut Vec<u8>, received: &mut Received
     out.extend_from_slice(&received.text);
     out.extend_from_slice(b"\",\"data\":");
     data_json(ev, out);
-    if let Some(w) = ev.webhook {
-        out.extend_from_slice(b",\"webhook\":");
-        let _ = serde_json::to_writer(&mut *out, w);
+    if let Some(meta) = ev.meta {
+        meta.write_ndjson(out);
     }
     out.extend_from_slice(b"}\n");
 }
@@ -111,7 +110,7 @@ pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
     if let Some(id) = ev.id {
         let _ = write!(out, " {dim}{}{reset}", inert(id));
     }
-    if let Some(mark) = ev.webhook.map(|w| w.mark()).filter(|m| !m.is_empty()) {
+    if let Some(mark) = ev.meta.map(|m| m.mark()).filter(|m| !m.is_empty()) {
         let _ = write!(out, " {mark}");
     }
     out.push(b' ');
@@ -140,7 +139,7 @@ mod tests {
             received: 1_795_860_000_123,
             data,
             json,
-            webhook: None,
+            meta: None,
         }
     }
 
@@ -221,7 +220,7 @@ mod webhook_tests {
             received: 0,
             data: "{}",
             json: true,
-            webhook: Some(&meta),
+            meta: Some(&crate::event::Meta::Webhook(meta)),
         };
         let mut out = Vec::new();
         ndjson(&ev, &mut out);
@@ -251,7 +250,7 @@ mod webhook_tests {
                 received: 0,
                 data: "{}",
                 json: true,
-                webhook: Some(meta),
+                meta: Some(&crate::event::Meta::Webhook(meta.clone())),
             };
             let mut out = Vec::new();
             text(&ev, false, &mut out);

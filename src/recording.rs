@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::config::{FileOptions, SourceKind, SourceSpec, Speed};
-use crate::event::{Event, Pointers, SourceId, WebhookMeta, parse_rfc3339_millis};
+use crate::event::{Event, Meta, Pointers, SourceId, WebhookMeta, parse_rfc3339_millis};
 
 /// One recorded event, with the name of the source it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +80,7 @@ pub fn parse_event(line: &str, route: impl FnOnce(&str) -> SourceId) -> Result<E
         received,
         data,
         json: Some(json),
-        webhook: l.webhook.map(Box::new),
+        meta: l.webhook.map(|m| Box::new(Meta::Webhook(m))),
     })
 }
 
@@ -331,21 +331,17 @@ pub fn plan(files: &[PathBuf], follow: bool, speed: f64, taken: &[String]) -> Re
         let route_names: Vec<String> = routes.iter().map(|r| unique(r)).collect();
         specs.push(spec(
             reader_name,
-            SourceKind::File(FileOptions {
+            FileOptions {
                 path: path.clone(),
                 follow,
                 speed: Speed(speed),
                 routes: routes.clone(),
                 patched: scan.patched.first().copied().unwrap_or(false),
-            }),
+            }
+            .into(),
         ));
         for (i, name) in route_names.into_iter().enumerate() {
-            specs.push(spec(
-                name,
-                SourceKind::FileRoute {
-                    patched: scan.patched[i + 1],
-                },
-            ));
+            specs.push(spec(name, crate::source::file::route(scan.patched[i + 1])));
         }
     }
     Ok(Plan {
@@ -363,7 +359,7 @@ pub fn plan(files: &[PathBuf], follow: bool, speed: f64, taken: &[String]) -> Re
 pub fn prepare_config_files(specs: Vec<SourceSpec>) -> Vec<SourceSpec> {
     let mut out = Vec::with_capacity(specs.len());
     for mut spec in specs {
-        let SourceKind::File(opts) = &mut spec.kind else {
+        let Some(opts) = crate::source::file::options_mut(&mut spec.kind) else {
             out.push(spec);
             continue;
         };
@@ -384,7 +380,7 @@ pub fn prepare_config_files(specs: Vec<SourceSpec>) -> Vec<SourceSpec> {
                 url_display: spec.url_display.clone(),
                 headers: Vec::new(),
                 pointers: Pointers::default(),
-                kind: SourceKind::FileRoute { patched },
+                kind: crate::source::file::route(patched),
                 named_after_host: false,
             })
             .collect();
@@ -431,7 +427,7 @@ mod tests {
                 received: 0,
                 data: "{}",
                 json: true,
-                webhook: None,
+                meta: None,
             };
             let mut line = Vec::new();
             crate::output::ndjson(&ev, &mut line);
@@ -508,6 +504,7 @@ mod tests {
             (r#"{"id":"evt_1"}"#, true, Some(&meta)),
         ];
         for (data, json, webhook) in cases {
+            let meta = webhook.cloned().map(Meta::Webhook);
             let ev = EventRef {
                 source: "payments",
                 id: Some("evt_1"),
@@ -516,7 +513,7 @@ mod tests {
                 received: 1_795_341_600_123,
                 data,
                 json,
-                webhook,
+                meta: meta.as_ref(),
             };
             let mut line = Vec::new();
             crate::output::ndjson(&ev, &mut line);
@@ -529,7 +526,7 @@ mod tests {
             );
             assert_eq!((e.time, e.received), (Some(1_795_341_600_000), 1_795_341_600_123));
             assert_eq!((e.data.as_str(), e.json), (data, Some(json)));
-            assert_eq!(e.webhook.as_deref(), webhook);
+            assert_eq!(e.meta.as_deref().and_then(Meta::webhook), webhook);
         }
     }
 

@@ -99,7 +99,7 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
             }
         };
         let ev = &rec.event;
-        let Some(meta) = ev.webhook.as_deref() else {
+        let Some(meta) = ev.meta.as_deref().and_then(|m| m.webhook()) else {
             continue;
         };
         if !opts.filter.matches(&ev.as_ref(&rec.source)) {
@@ -133,12 +133,12 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
             Ok(resp) => {
                 failed += 1;
                 let status = resp.status().as_u16();
-                let body = crate::source::quote_body(resp).await;
+                let body = crate::source::http::quote_body(resp).await;
                 writeln!(out, "{status} {what} ({ms} ms): {}", inert(&body))?;
             }
             Err(e) => {
                 failed += 1;
-                writeln!(out, "ERR {what}: {}", crate::source::describe_error(e))?;
+                writeln!(out, "ERR {what}: {}", crate::source::http::describe_error(e))?;
             }
         }
     }

@@ -1,38 +1,48 @@
 //! Sources: the tasks that connect to the outside world and turn what they
 //! receive into [`Event`]s.
 //!
-//! Every kind of source is one module under `source/` with a `run` function
-//! that takes its options and a [`SourceCtx`], and sends [`SourceMsg`]s down
-//! one bounded channel. That is the whole contract: the store, the filters,
-//! `tail` and the TUI only ever see `SourceMsg`s, so a new kind of source
-//! (webhooks, recordings, a broker) is one new module and one arm in
-//! [`spawn`]. The one exception is small: webhook sources that listen on
-//! the same address share a server, so [`Launcher`] (which the engine
-//! uses) holds them back and starts one server per address.
+//! Every kind of source is one folder under `source/` (`sse.rs` + `sse/`)
+//! that describes itself with a [`Kind`] listed in [`registry::KINDS`]: its
+//! name and config keys, their validation, how its tasks start, what the
+//! status bar and sources view show for it. Its tasks take their options
+//! and a [`SourceCtx`], and send [`SourceMsg`]s down one bounded channel.
+//! That is the whole contract: the store, the filters, `tail` and the TUI
+//! only ever see `SourceMsg`s and ask the [`Kind`], so a new kind of source
+//! (WebSocket, a broker) is one new folder and its line in the registry.
+//! The engine starts sources through [`Launcher`], which gives each kind
+//! all its sources at once (webhook sources on one address share a server).
 //!
-//! This module also holds what the kinds share: the status a source reports,
-//! the request headers, the jittered exponential backoff, `Retry-After`
-//! parsing, and error texts that never carry a secret.
+//! This module also holds what the kinds share: the status a source reports
+//! and the jittered exponential backoff; [`http`] below the kinds holds the
+//! shared HTTP: clients, request headers, `Retry-After` and error texts
+//! that never carry a secret.
 
 pub mod file;
+pub mod http;
 pub mod poll;
+pub mod registry;
 pub mod sse;
 mod tls;
 pub mod webhook;
-pub mod websocket; // glue: moves to the kind registry
+pub mod websocket;
+
+pub(crate) use http::base_headers;
+pub use http::{
+    ERROR_BODY_QUOTE, RETRY_AFTER_MAX, describe_error, http_failure, quote_body, quote_text, retry_after,
+    status_text,
+};
+pub use registry::{Kind, Launcher, SourceKind};
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::config::{SourceKind, SourceSpec, mask_secrets};
+use crate::config::{SourceSpec, mask_secrets};
 use crate::event::{Event, SourceId};
 
 /// Messages from source tasks to the store.
@@ -110,6 +120,10 @@ pub struct SourceCtx {
     pub tx: mpsc::Sender<SourceMsg>,
     /// Fired once when evtop shuts down: every task ends promptly.
     pub cancel: CancellationToken,
+    /// Every task a source starts, however small (a webhook connection, a
+    /// feeder, a body drain), is spawned on this tracker, so that shutdown
+    /// waits for all of them, not only the top-level ones.
+    pub tasks: TaskTracker,
     /// Fired by the store when the source's state is out of sync (a patch
     /// failed) and a fresh snapshot is needed.
     pub resync: Arc<Notify>,
@@ -169,60 +183,12 @@ impl SourceCtx {
     }
 }
 
-/// Start the task for one source. A webhook source gets a server of its
-/// own; use [`Launcher`] so that webhook sources on one address share one.
+/// Start the task for one source (webhook sources on one address share a
+/// server: start many sources with [`Launcher`]).
 pub fn spawn(spec: Arc<SourceSpec>, ctx: SourceCtx) -> JoinHandle<()> {
-    match &spec.kind {
-        SourceKind::Sse(opts) => {
-            let opts = opts.clone();
-            tokio::spawn(sse::run(spec, opts, ctx))
-        }
-        SourceKind::Poll(opts) => {
-            let opts = opts.clone();
-            tokio::spawn(poll::run(spec, opts, ctx))
-        }
-        SourceKind::File(opts) => {
-            let opts = opts.clone();
-            tokio::spawn(file::run(spec, opts, ctx))
-        }
-        // Fed by the file source before it; only says so.
-        SourceKind::FileRoute { .. } => tokio::spawn(async move {
-            ctx.status(Status::Live(format!("from {}", spec.url_display)))
-                .await;
-        }),
-        SourceKind::Webhook(opts) => tokio::spawn(webhook::run(opts.listen, vec![(spec, ctx)])),
-        // glue: moves to the kind registry.
-        SourceKind::WebSocket(opts) => {
-            let opts = opts.clone();
-            tokio::spawn(websocket::run(spec, opts, ctx))
-        }
-    }
-}
-
-/// Starts the tasks of many sources: one per source, except that webhook
-/// sources sharing a `listen` address share one server, started by
-/// [`Launcher::finish`] once every source has been added.
-#[derive(Default)]
-pub struct Launcher {
-    tasks: Vec<JoinHandle<()>>,
-    webhooks: webhook::Listeners,
-}
-
-impl Launcher {
-    /// Start `spec`'s task now, or hold a webhook source for its server.
-    pub fn add(&mut self, spec: Arc<SourceSpec>, ctx: SourceCtx) {
-        match &spec.kind {
-            SourceKind::Webhook(_) => self.webhooks.add(spec, ctx),
-            _ => self.tasks.push(spawn(spec, ctx)),
-        }
-    }
-
-    /// Start the webhook servers; every task started.
-    pub fn finish(self) -> Vec<JoinHandle<()>> {
-        let mut tasks = self.tasks;
-        tasks.extend(self.webhooks.spawn());
-        tasks
-    }
+    let kind = spec.kind.kind();
+    let mut tasks = (kind.start)(vec![(spec, ctx)]);
+    tasks.pop().unwrap_or_else(|| tokio::spawn(async {}))
 }
 
 /// What a live status of an HTTPS source adds under `--insecure`.
@@ -239,19 +205,25 @@ pub const SERVER_RETRY_MIN: Duration = Duration::from_millis(100);
 pub const SERVER_RETRY_MAX: Duration = Duration::from_secs(60);
 /// Least wait after 401/403/404: these rarely heal by themselves.
 pub const AUTH_RETRY_MIN: Duration = Duration::from_secs(30);
-/// Longest `Retry-After` honoured; a larger one is capped here.
-pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(3600);
-/// Bytes of an error response's body quoted in the status.
-pub const ERROR_BODY_QUOTE: usize = 300;
-
 /// Exponential backoff with jitter: the n-th delay is drawn from
 /// `[d/2, d]` where `d = min(max, initial · 2ⁿ)`. Jitter keeps many evtop
 /// instances from reconnecting in lockstep after an outage.
+///
+/// The one strategy every kind uses, and it owns the "stayed up long
+/// enough" rule (as launchdarkly's eventsource client does): a kind says
+/// when a connection was good with [`Backoff::reset`]`(since)`, and the next
+/// [`Backoff::next_delay`]`(now)` starts over only if it stayed good for
+/// [`STABLE_AFTER`] (or the strategy's own `stable_after`). Time is passed
+/// in, so tests are deterministic.
 #[derive(Debug, Clone)]
 pub struct Backoff {
     attempt: u32,
     initial: Duration,
     max: Duration,
+    /// How long a good connection must last for the backoff to start over.
+    stable_after: Duration,
+    /// When the last good connection began, until the next delay is asked.
+    good_since: Option<Instant>,
     rng: fastrand::Rng,
 }
 
@@ -261,12 +233,34 @@ impl Backoff {
             attempt: 0,
             initial,
             max,
+            stable_after: STABLE_AFTER,
+            good_since: None,
             rng: fastrand::Rng::new(),
         }
     }
 
-    /// The next delay; each call doubles the ceiling up to `max`.
-    pub fn next_delay(&mut self) -> Duration {
+    /// The same strategy with another "stayed up long enough" (zero: every
+    /// success starts over, as a poll's does).
+    pub fn stable_after(mut self, stable_after: Duration) -> Self {
+        self.stable_after = stable_after;
+        self
+    }
+
+    /// The same strategy with a fixed jitter sequence (tests).
+    pub fn seeded(mut self, seed: u64) -> Self {
+        self.rng = fastrand::Rng::with_seed(seed);
+        self
+    }
+
+    /// The delay before the next attempt at `now`; each call doubles the
+    /// ceiling up to `max`, after starting over if the last good connection
+    /// (see [`Backoff::reset`]) lasted until `now` for `stable_after`.
+    pub fn next_delay(&mut self, now: Instant) -> Duration {
+        if let Some(since) = self.good_since.take()
+            && now.saturating_duration_since(since) >= self.stable_after
+        {
+            self.attempt = 0;
+        }
         let ceiling = self
             .initial
             .saturating_mul(1u32 << self.attempt.min(20))
@@ -277,9 +271,10 @@ impl Backoff {
         half + Duration::from_millis(jitter_ms)
     }
 
-    /// Start over (after a connection stayed up).
-    pub fn reset(&mut self) {
-        self.attempt = 0;
+    /// A connection (or request) was good from `since`: the next delay
+    /// starts over if it stayed good long enough.
+    pub fn reset(&mut self, since: Instant) {
+        self.good_since = Some(since);
     }
 }
 
@@ -287,128 +282,6 @@ impl Default for Backoff {
     fn default() -> Self {
         Backoff::new(BACKOFF_INITIAL, BACKOFF_MAX)
     }
-}
-
-/// The delay a `Retry-After` header asks for: delta-seconds or an HTTP date.
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    let delay = if let Ok(secs) = value.parse::<u64>() {
-        Duration::from_secs(secs)
-    } else {
-        let at = httpdate::parse_http_date(value).ok()?;
-        at.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO)
-    };
-    Some(delay.min(RETRY_AFTER_MAX))
-}
-
-/// The request headers every request of a source sends: the kind's
-/// `defaults` (e.g. `Accept`), then the source's own headers, which replace a
-/// default of the same name. Secret values are marked sensitive, so reqwest
-/// and hyper never show them in debug output.
-pub(crate) fn base_headers(
-    spec: &SourceSpec,
-    defaults: &[(HeaderName, &'static str)],
-) -> Result<HeaderMap, String> {
-    let mut map = HeaderMap::new();
-    for (name, value) in defaults {
-        map.insert(name.clone(), HeaderValue::from_static(value));
-    }
-    for h in &spec.headers {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| format!("invalid header name {:?}", h.name))?;
-        let mut value =
-            HeaderValue::from_str(&h.value).map_err(|_| format!("invalid value for header {}", h.name))?;
-        value.set_sensitive(h.sensitive);
-        map.insert(name, value);
-    }
-    Ok(map)
-}
-
-/// `401 Unauthorized`.
-pub fn status_text(status: StatusCode) -> String {
-    match status.canonical_reason() {
-        Some(r) => format!("{} {r}", status.as_u16()),
-        None => status.as_u16().to_string(),
-    }
-}
-
-/// An HTTP error response as the status text shows it — `HTTP 503 Service
-/// Unavailable: <start of the body>` — with the `Retry-After` it asked for.
-pub async fn http_failure(resp: reqwest::Response) -> (reqwest::StatusCode, Option<Duration>, String) {
-    let status = resp.status();
-    let retry = retry_after(resp.headers());
-    let body = quote_body(resp).await;
-    let mut reason = format!("HTTP {}", status_text(status));
-    if !body.is_empty() {
-        reason.push_str(": ");
-        reason.push_str(&body);
-    }
-    (status, retry, reason)
-}
-
-/// The start of an error response's body, on one line, for the status text.
-/// Bounded in size and time: a hostile server cannot hold us here.
-pub async fn quote_body(resp: reqwest::Response) -> String {
-    let mut body = resp.bytes_stream();
-    let mut buf = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while buf.len() < ERROR_BODY_QUOTE {
-        match tokio::time::timeout_at(deadline, body.next()).await {
-            Ok(Some(Ok(chunk))) => buf.extend_from_slice(&chunk[..chunk.len().min(ERROR_BODY_QUOTE)]),
-            _ => break,
-        }
-    }
-    quote_text(&String::from_utf8_lossy(&buf))
-}
-
-/// At most [`ERROR_BODY_QUOTE`] bytes of `text` (cut at a character, marked
-/// with `…`), whitespace runs folded to one space: fit for a one-line status.
-pub fn quote_text(text: &str) -> String {
-    let mut text = text.to_owned();
-    if text.len() > ERROR_BODY_QUOTE {
-        let mut cut = ERROR_BODY_QUOTE;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A reqwest error as one line: the whole cause chain (so a TLS failure says
-/// so), never the URL (which may hold a secret). A certificate the checks
-/// refused is said in words with the next step (`self-signed certificate;
-/// use --cacert FILE …`), not as rustls's variant name.
-pub fn describe_error(err: reqwest::Error) -> String {
-    let err = err.without_url();
-    if let Some(words) = tls::certificate_problem(&err) {
-        return format!("cannot connect: {words}");
-    }
-    let mut text = if err.is_timeout() {
-        "timed out".to_owned()
-    } else if err.is_connect() {
-        "cannot connect".to_owned()
-    } else if err.is_body() || err.is_decode() {
-        "connection lost".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
-    let mut source = std::error::Error::source(&err);
-    let mut last = String::new();
-    while let Some(cause) = source {
-        let s = cause.to_string();
-        // hyper-util's "client error (Connect)" layer says nothing the
-        // summary above has not said.
-        if !s.is_empty() && !last.contains(&s) && !s.starts_with("client error (") {
-            text.push_str(": ");
-            text.push_str(&s);
-            last = s;
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// A duration the way people read it: `850ms`, `4.2s`, `2m30s`.
@@ -439,15 +312,54 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_up_to_cap_and_resets() {
+        let now = Instant::now();
         let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
         let expected_ceilings = [1, 2, 4, 8, 16, 30, 30, 30];
         for ceiling in expected_ceilings {
-            let d = b.next_delay();
+            let d = b.next_delay(now);
             let c = Duration::from_secs(ceiling);
             assert!(d >= c / 2 && d <= c, "{d:?} not in [{:?}, {c:?}]", c / 2);
         }
-        b.reset();
-        assert!(b.next_delay() <= Duration::from_secs(1));
+        b.reset(now);
+        assert!(b.next_delay(now + STABLE_AFTER) <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn backoff_starts_over_only_after_a_connection_stayed_up() {
+        let t0 = Instant::now();
+        let secs = Duration::from_secs;
+        let mut b = Backoff::default().seeded(7);
+        for _ in 0..4 {
+            b.next_delay(t0);
+        }
+        // Up for 9 s: not long enough; the ceiling keeps growing (16 s).
+        b.reset(t0);
+        let d = b.next_delay(t0 + secs(9));
+        assert!(d >= secs(8) && d <= secs(16), "{d:?}");
+        // Up for exactly STABLE_AFTER: start over (ceiling 1 s).
+        b.reset(t0 + secs(20));
+        let d = b.next_delay(t0 + secs(20) + STABLE_AFTER);
+        assert!(d <= secs(1), "{d:?}");
+        // The good connection counts once: the next failure doubles again.
+        let d = b.next_delay(t0 + secs(100));
+        assert!(d >= secs(1) && d <= secs(2), "{d:?}");
+        // A poll's strategy starts over after any success.
+        let mut p = Backoff::default().stable_after(Duration::ZERO).seeded(7);
+        for _ in 0..4 {
+            p.next_delay(t0);
+        }
+        p.reset(t0);
+        assert!(p.next_delay(t0) <= secs(1));
+    }
+
+    #[test]
+    fn seeded_backoff_is_deterministic() {
+        let t0 = Instant::now();
+        let run = || {
+            let mut b = Backoff::default().seeded(42);
+            (0..6).map(|_| b.next_delay(t0)).collect::<Vec<_>>()
+        };
+        assert_eq!(run(), run());
     }
 
     #[test]
@@ -455,30 +367,9 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for _ in 0..20 {
             let mut b = Backoff::new(Duration::from_secs(8), Duration::from_secs(30));
-            seen.insert(b.next_delay());
+            seen.insert(b.next_delay(Instant::now()));
         }
         assert!(seen.len() > 1, "no jitter: {seen:?}");
-    }
-
-    #[test]
-    fn retry_after_seconds_and_date() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        let at = std::time::SystemTime::now() + Duration::from_secs(120);
-        h.insert(
-            reqwest::header::RETRY_AFTER,
-            httpdate::fmt_http_date(at).parse().unwrap(),
-        );
-        let d = retry_after(&h).unwrap();
-        assert!(
-            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
-            "{d:?}"
-        );
-        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
-        h.insert(reqwest::header::RETRY_AFTER, "999999".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(RETRY_AFTER_MAX));
     }
 
     #[test]

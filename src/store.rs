@@ -32,7 +32,7 @@ pub use state::Change;
 
 use state::apply_state;
 
-use crate::config::{PollMode, SourceKind, SourceSpec};
+use crate::config::SourceSpec;
 use crate::event::{Event, EventRef, SourceId};
 use crate::source::{DropKind, SourceMsg, Status};
 
@@ -61,7 +61,7 @@ pub struct Record {
     pub source: SourceId,
     pub json: bool,
     /// Webhook deliveries only.
-    pub webhook: Option<Box<crate::event::WebhookMeta>>,
+    pub meta: Option<Box<crate::event::Meta>>,
 }
 
 impl Record {
@@ -84,7 +84,7 @@ impl Record {
             ty,
             source: ev.source,
             json,
-            webhook: ev.webhook,
+            meta: ev.meta,
         }
     }
 
@@ -132,9 +132,9 @@ pub struct SourceState {
     /// Received and answered but never taken in, because the consumer had
     /// fallen behind (webhook deliveries).
     pub overflow: u64,
-    /// Whether this is a webhook source (the sources view shows the two
-    /// counters below for it).
-    pub webhook: bool,
+    /// The source's kind: what the status bar and the sources view show
+    /// for it beyond the common counters.
+    pub kind: &'static crate::source::Kind,
     /// Webhook deliveries that failed verification.
     pub failed_verifications: u64,
     /// Webhook deliveries of an id already seen.
@@ -201,7 +201,7 @@ impl Store {
                 unparsable: 0,
                 bad_lines: 0,
                 overflow: 0,
-                webhook: matches!(s.kind, SourceKind::Webhook(_)),
+                kind: s.kind.kind(),
                 failed_verifications: 0,
                 redeliveries: 0,
                 evicted: 0,
@@ -210,12 +210,10 @@ impl Store {
                 last_error: None,
                 last_event_at: None,
                 cursor: None,
-                mode: match &s.kind {
-                    SourceKind::Sse(o) if o.patch => StateMode::Patched,
-                    SourceKind::Poll(o) if o.mode == PollMode::Diff => StateMode::Patched,
-                    SourceKind::File(o) if o.patched => StateMode::Patched,
-                    SourceKind::FileRoute { patched: true } => StateMode::Patched,
-                    _ => StateMode::None,
+                mode: if s.kind.keeps_state() {
+                    StateMode::Patched
+                } else {
+                    StateMode::None
                 },
                 state: None,
                 out_of_sync: false,
@@ -324,9 +322,9 @@ impl Store {
             if s.mode == StateMode::Patched && apply_state(s, ev, now) {
                 resync = Some(ev.source);
             }
-            if let Some(w) = &ev.webhook {
-                s.failed_verifications += u64::from(w.verified == Some(false));
-                s.redeliveries += u64::from(w.attempt > 1);
+            if let Some(m) = &ev.meta {
+                s.failed_verifications += u64::from(m.failed_check());
+                s.redeliveries += u64::from(m.repeat());
             }
         }
         resync
@@ -354,11 +352,11 @@ impl Store {
             resync = apply_state(source, &ev, now);
         }
         let mut redelivery = false;
-        if let Some(w) = &ev.webhook {
-            if w.verified == Some(false) {
+        if let Some(m) = &ev.meta {
+            if m.failed_check() {
                 source.failed_verifications += 1;
             }
-            if w.attempt > 1 {
+            if m.repeat() {
                 source.redeliveries += 1;
                 redelivery = true;
             }
@@ -438,7 +436,7 @@ impl Store {
             received: r.received,
             data: r.data(),
             json: r.json,
-            webhook: r.webhook.as_deref(),
+            meta: r.meta.as_deref(),
         }
     }
 

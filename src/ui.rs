@@ -143,6 +143,18 @@ impl Theme {
     pub fn warn(&self) -> Style {
         self.fg(Color::Yellow)
     }
+    /// The style of a kind's metadata [`Tone`](crate::event::Tone).
+    pub fn tone(&self, tone: crate::event::Tone) -> Style {
+        use crate::event::Tone;
+        match tone {
+            Tone::Plain => Style::new(),
+            Tone::Dim => self.dim(),
+            Tone::Ok => self.ok(),
+            Tone::Warn => self.warn(),
+            Tone::Bad => self.error(),
+        }
+    }
+
     pub fn error(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }

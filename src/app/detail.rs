@@ -47,7 +47,7 @@ impl App {
                     received: v.received,
                     data: v.data.to_owned(),
                     json: Some(v.json),
-                    webhook: rec.webhook.clone(),
+                    meta: rec.meta.clone(),
                 },
             })
         });

@@ -35,7 +35,7 @@ pub fn event(source: u16, ty: &str, id: Option<&str>, data: &str, received: i64)
         received,
         data: data.into(),
         json: Some(is_json(data)),
-        webhook: None,
+        meta: None,
     }
 }
 
@@ -155,7 +155,7 @@ pub fn webhook_app() -> App {
                 100 * (i + 1)
             );
             let mut ev = event(0, "invoice.paid", Some(id), &data, T0 - 4000 + i as i64 * 1000);
-            ev.webhook = Some(Box::new(m));
+            ev.meta = Some(Box::new(crate::event::Meta::Webhook(m)));
             ev
         })
         .collect();

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::time::Duration;
 
-use super::validate::{check_header_name, check_header_value, check_http_url, is_name};
+use super::kit::{check_header_name, check_header_value, check_http_url, is_name};
 use super::{
     ConfigError, HeaderSpec, MAX_SOURCES, MIN_INTERVAL, PollMode, PollOptions, SourceKind, SourceSpec,
     SseOptions, is_sensitive_header,
@@ -23,14 +23,14 @@ use crate::event::Pointers;
 /// without a name the source is named after the URL's host. `headers` are
 /// the `-H 'Name: value'` arguments.
 pub fn cli_sse_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
-    cli_source(arg, headers, SourceKind::Sse(SseOptions::default()))
+    cli_source(arg, headers, SseOptions::default().into())
 }
 
-/// glue: a `ws://` or `wss://` URL (or `name=URL`) on the command line: a
+/// A `ws://` or `wss://` URL (or `name=URL`) on the command line: a
 /// WebSocket source with default options, named as in [`cli_sse_source`].
 pub fn cli_websocket_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
-    let options = crate::source::websocket::WebSocketOptions::default();
-    cli_source(arg, headers, SourceKind::WebSocket(options))
+    use crate::source::websocket::{WebSocketOptions, check_url};
+    cli_source_checked(arg, headers, WebSocketOptions::default().into(), check_url)
 }
 
 /// A `--poll URL` (or `--poll name=URL`): a polling source in `events` mode,
@@ -98,7 +98,7 @@ fn cli_polling(
         }
         opts.interval = interval;
     }
-    cli_source(arg, headers, SourceKind::Poll(opts))
+    cli_source(arg, headers, opts.into())
 }
 
 /// The part of `name=URL` before the `=` when it is a name, and the URL.
@@ -110,14 +110,20 @@ fn split_name(arg: &str) -> (Option<&str>, &str) {
 }
 
 fn cli_source(arg: &str, headers: &[String], kind: SourceKind) -> Result<SourceSpec, ConfigError> {
+    cli_source_checked(arg, headers, kind, check_http_url)
+}
+
+/// [`cli_source`] with the kind's URL check.
+fn cli_source_checked(
+    arg: &str,
+    headers: &[String],
+    kind: SourceKind,
+    check_url: fn(&str) -> Result<reqwest::Url, String>,
+) -> Result<SourceSpec, ConfigError> {
     let (name, url) = split_name(arg);
     let full = default_scheme(url);
     let url = full.as_deref().unwrap_or(url);
     let cli_error = |message: String| ConfigError::CommandLine { message };
-    let check_url = match kind {
-        SourceKind::WebSocket(_) => crate::source::websocket::config::check_url, // glue
-        _ => check_http_url,
-    };
     let parsed = check_url(url).map_err(|m| cli_error(format!("{url:?}: {m}")))?;
     let (name, named_after_host) = match name {
         Some(name) => (name.to_owned(), false),
@@ -210,6 +216,6 @@ pub fn merge(config: Vec<SourceSpec>, cli: Vec<SourceSpec>) -> Result<Vec<Source
         taken.insert(source.name.clone(), describe("command-line", source));
     }
     let all: Vec<SourceSpec> = config.into_iter().chain(cli).collect();
-    super::webhook::check_routes(&all)?;
+    crate::source::registry::check_all(&all)?;
     Ok(all)
 }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 /// A string with its `${VAR}`s expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Expanded {
+pub struct Expanded {
     /// What is used: variables replaced by their values.
     pub value: String,
     /// What is shown: variables replaced by `***`.
@@ -22,7 +22,7 @@ pub(super) struct Expanded {
 
 /// Why a string could not be expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum ExpandError {
+pub enum ExpandError {
     /// `${NAME}` names a variable that is not set.
     Unset(String),
     /// The `$` syntax is wrong; the message says how.
@@ -30,7 +30,7 @@ pub(super) enum ExpandError {
 }
 
 /// Expand `${VAR}` and `$$` in `template`, looking variables up in `env`.
-pub(super) fn expand(template: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Expanded, ExpandError> {
+pub fn expand(template: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Expanded, ExpandError> {
     let mut out = Expanded {
         value: String::with_capacity(template.len()),
         display: String::with_capacity(template.len()),

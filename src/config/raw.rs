@@ -16,7 +16,8 @@ use super::ConfigError;
 pub(super) const TOP_KEYS: &[&str] = &["settings", "source"];
 /// Keys allowed in `[settings]`.
 pub(super) const SETTINGS_KEYS: &[&str] = &["buffer", "max_event_bytes", "fps"];
-/// Keys allowed in a `[[source]]` table, whatever its kind.
+/// Keys every `[[source]]` table may have, whatever its kind; each kind
+/// adds its own (`source::registry::Kind::keys`, passed in as [`Kinds`]).
 pub(super) const SOURCE_KEYS: &[&str] = &[
     "name",
     "kind",
@@ -25,32 +26,23 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
     "type_pointer",
     "id_pointer",
     "time_pointer",
-    "patch",
-    "idle_timeout",
-    "preset",
-    "interval",
-    "mode",
-    "items",
-    "order",
-    "cursor_param",
-    "has_more",
-    "limit",
-    "path",
-    "follow",
-    "speed",
-    "listen",
-    "verify",
-    "secret",
-    "tolerance",
-    "forward_to",
-    // websocket (glue: moves to the kind registry)
-    "subscribe",
-    "ping",
-    "protocol",
-    "query",
-    "variables",
-    "init_payload",
 ];
+
+/// Every key a `[[source]]` table may have: [`SOURCE_KEYS`], then every
+/// kind's.
+pub(super) fn all_source_keys(kind_keys: &[&'static str]) -> Vec<&'static str> {
+    let mut keys = SOURCE_KEYS.to_vec();
+    keys.extend(kind_keys);
+    keys
+}
+
+/// What the kinds tell the parser: their keys, each once, and the check of
+/// their keys' TOML types (see `source::registry`). Passed in, so this
+/// module imports nothing that imports it.
+pub(super) struct Kinds<'a> {
+    pub keys: &'a [&'static str],
+    pub check_types: fn(&RawSource, &str) -> Result<(), ConfigError>,
+}
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
@@ -71,10 +63,12 @@ pub(super) struct RawSettings {
     pub fps: Option<u32>,
 }
 
-/// One `[[source]]` table, every key of every kind optional.
+/// One `[[source]]` table: the keys every kind has, typed, and the whole
+/// table, from which the source's kind reads its own keys
+/// ([`RawSource::options`]). Unknown keys were rejected before serde runs.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table ([[source]])")]
-pub(super) struct RawSource {
+#[serde(expecting = "a table ([[source]])")]
+pub struct RawSource {
     pub name: Option<String>,
     pub kind: Option<String>,
     pub url: Option<String>,
@@ -82,76 +76,51 @@ pub(super) struct RawSource {
     pub type_pointer: Option<String>,
     pub id_pointer: Option<String>,
     pub time_pointer: Option<String>,
-    // sse
-    pub patch: Option<bool>,
-    pub idle_timeout: Option<String>,
-    // poll
-    pub preset: Option<String>,
-    pub interval: Option<String>,
-    pub mode: Option<String>,
-    pub items: Option<String>,
-    pub order: Option<String>,
-    pub cursor_param: Option<String>,
-    pub has_more: Option<String>,
-    pub limit: Option<u32>,
-    // file and webhook (a file's path, or the URL path deliveries arrive on)
-    pub path: Option<String>,
-    // file
-    pub follow: Option<bool>,
-    pub speed: Option<f64>,
-    // webhook (and `preset`)
-    pub listen: Option<String>,
-    pub verify: Option<String>,
-    pub secret: Option<String>,
-    pub tolerance: Option<String>,
-    pub forward_to: Option<String>,
-    // websocket (glue: moves to the kind registry; checked in
-    // `source::websocket::config`)
-    pub subscribe: Option<toml::Value>,
-    pub ping: Option<String>,
-    pub protocol: Option<String>,
-    pub query: Option<toml::Value>,
-    pub variables: Option<toml::Table>,
-    pub init_payload: Option<toml::Table>,
+    /// The table as written, for the kind's keys.
+    #[serde(skip)]
+    pub table: toml::Table,
+    /// `source "payments"` or `source[1]`, as type errors name it.
+    #[serde(skip)]
+    pub label: String,
 }
 
 impl RawSource {
-    /// The keys that belong to one kind of source only, with whether each is
-    /// present. A new kind's keys are added here and to `Kind::keys`.
-    pub(super) fn kind_keys(&self) -> [(&'static str, bool); 24] {
-        [
-            ("patch", self.patch.is_some()),
-            ("idle_timeout", self.idle_timeout.is_some()),
-            ("preset", self.preset.is_some()),
-            ("interval", self.interval.is_some()),
-            ("mode", self.mode.is_some()),
-            ("items", self.items.is_some()),
-            ("order", self.order.is_some()),
-            ("cursor_param", self.cursor_param.is_some()),
-            ("has_more", self.has_more.is_some()),
-            ("limit", self.limit.is_some()),
-            ("path", self.path.is_some()),
-            ("follow", self.follow.is_some()),
-            ("speed", self.speed.is_some()),
-            ("listen", self.listen.is_some()),
-            ("verify", self.verify.is_some()),
-            ("secret", self.secret.is_some()),
-            ("tolerance", self.tolerance.is_some()),
-            ("forward_to", self.forward_to.is_some()),
-            ("subscribe", self.subscribe.is_some()),
-            ("ping", self.ping.is_some()),
-            ("protocol", self.protocol.is_some()),
-            ("query", self.query.is_some()),
-            ("variables", self.variables.is_some()),
-            ("init_payload", self.init_payload.is_some()),
-        ]
+    /// The keys of the table that are not common to every kind, in the
+    /// order `keys` (every kind's) lists them.
+    pub(super) fn kind_keys<'a>(
+        &'a self,
+        keys: &'a [&'static str],
+    ) -> impl Iterator<Item = &'static str> + 'a {
+        keys.iter().copied().filter(|k| self.table.contains_key(*k))
+    }
+
+    /// The kind's own keys read into its raw options `T` (every field
+    /// optional, serde's `Deserialize`); a value of the wrong type is an
+    /// error naming the source and the key (`source "payments".limit:
+    /// invalid type: string "a", expected u32`).
+    pub fn options<T: serde::de::DeserializeOwned>(
+        &self,
+        file: &str,
+        keys: &[&str],
+    ) -> Result<T, ConfigError> {
+        let own: toml::Table = self
+            .table
+            .iter()
+            .filter(|(k, _)| keys.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        serde_path_to_error::deserialize(toml::Value::Table(own)).map_err(|e| ConfigError::Type {
+            file: file.to_owned(),
+            path: format!("{}.{}", self.label, e.path()),
+            message: one_line(e.inner().message()),
+        })
     }
 }
 
 /// `headers = { Name = "value", ... }`, in the order the TOML parser gives
 /// them (sorted by name: TOML tables are unordered).
 #[derive(Debug, Default)]
-pub(super) struct RawHeaders(pub Vec<(String, String)>);
+pub struct RawHeaders(pub Vec<(String, String)>);
 
 impl<'de> Deserialize<'de> for RawHeaders {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -175,15 +144,27 @@ impl<'de> Deserialize<'de> for RawHeaders {
 
 /// Parse `text` into the raw schema: syntax errors with line and column,
 /// then unknown keys, then type errors with the key's path.
-pub(super) fn parse(text: &str, file: &str) -> Result<RawFile, ConfigError> {
+pub(super) fn parse(text: &str, file: &str, kinds: &Kinds) -> Result<RawFile, ConfigError> {
     let table: toml::Table = text.parse().map_err(|e| syntax_error(text, file, &e))?;
-    check_unknown_keys(&table, file)?;
+    check_unknown_keys(&table, file, kinds.keys)?;
     let deserializer = toml::Deserializer::parse(text).map_err(|e| syntax_error(text, file, &e))?;
-    serde_path_to_error::deserialize(deserializer).map_err(|e| ConfigError::Type {
+    let mut raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| ConfigError::Type {
         file: file.to_owned(),
         path: render_path(e.path(), &table),
         message: one_line(e.inner().message()),
-    })
+    })?;
+    for (index, source) in raw.source.iter_mut().enumerate() {
+        source.label = source_label(index, source.name.as_deref());
+        if let Some(t) = table
+            .get("source")
+            .and_then(|s| s.get(index))
+            .and_then(toml::Value::as_table)
+        {
+            source.table = t.clone();
+        }
+        (kinds.check_types)(source, file)?;
+    }
+    Ok(raw)
 }
 
 /// A TOML syntax error as `file:line:col: message`.
@@ -276,7 +257,11 @@ fn render_path(path: &serde_path_to_error::Path, table: &toml::Table) -> String 
 
 /// Reject keys the schema does not have, naming the key and its table and
 /// listing the allowed keys. Values of the wrong type are left to serde.
-fn check_unknown_keys(table: &toml::Table, file: &str) -> Result<(), ConfigError> {
+fn check_unknown_keys(
+    table: &toml::Table,
+    file: &str,
+    kind_keys: &[&'static str],
+) -> Result<(), ConfigError> {
     let unknown = |keys: &toml::Table, allowed: &[&str], label: &dyn Fn() -> String| match keys
         .keys()
         .find(|k| !allowed.contains(&k.as_str()))
@@ -295,10 +280,11 @@ fn check_unknown_keys(table: &toml::Table, file: &str) -> Result<(), ConfigError
     }
     match table.get("source") {
         Some(toml::Value::Array(sources)) => {
+            let allowed = all_source_keys(kind_keys);
             for (index, source) in sources.iter().enumerate() {
                 if let Some(keys) = source.as_table() {
                     let name = keys.get("name").and_then(toml::Value::as_str);
-                    unknown(keys, SOURCE_KEYS, &|| source_label(index, name))?;
+                    unknown(keys, &allowed, &|| source_label(index, name))?;
                 }
             }
         }

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::config::{
-    DEFAULT_TOLERANCE, SecretKey, SourceKind, SourceSpec, Verify, WebhookOptions, listen_url,
-};
+use crate::config::{DEFAULT_TOLERANCE, SecretKey, SourceSpec, Verify, WebhookOptions, listen_url};
 use crate::event::{Pointers, now_millis};
 use crate::source::webhook::verify::stripe_header;
 
@@ -53,7 +51,7 @@ pub fn start() -> anyhow::Result<SourceSpec> {
             id_pointer: Some("/id".into()),
             time_pointer: Some("/created".into()),
         },
-        kind: SourceKind::Webhook(WebhookOptions {
+        kind: (WebhookOptions {
             listen,
             path: PATH.to_owned(),
             verify: Verify::Stripe,
@@ -62,7 +60,8 @@ pub fn start() -> anyhow::Result<SourceSpec> {
             forward_to: None,
             type_header: None,
             id_header: None,
-        }),
+        })
+        .into(),
         named_after_host: false,
     })
 }

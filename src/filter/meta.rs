@@ -1,10 +1,10 @@
 //! Webhook metadata terms (SPEC 5, 7.1): `verified:true|false|none`,
 //! `attempt OP N` and `forward:2xx|5xx|502`. They look at what a webhook
-//! delivery recorded besides its body ([`WebhookMeta`]), never at the data;
+//! delivery recorded besides its body (through [`EventMeta::term`]), never at the data;
 //! an event from any other kind of source never matches one (so `-verified:false`
 //! holds for it).
 
-use crate::event::WebhookMeta;
+use crate::event::{Meta as EventMeta, MetaValue};
 
 /// One webhook metadata test.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,16 +40,23 @@ pub(super) enum ForwardMatch {
 }
 
 impl Meta {
-    /// Whether the test holds for an event's webhook metadata (`None`: not
-    /// a webhook delivery, which never matches).
-    pub(super) fn holds(&self, meta: Option<&WebhookMeta>) -> bool {
+    /// Whether the test holds for an event's metadata (`None`, or metadata
+    /// without the term's value, never matches).
+    pub(super) fn holds(&self, meta: Option<&EventMeta>) -> bool {
         let Some(meta) = meta else {
             return false;
         };
+        let number = |term| match meta.term(term) {
+            Some(MetaValue::Number(n)) => Some(n),
+            _ => None,
+        };
         match *self {
-            Meta::Verified(want) => meta.verified == want,
+            Meta::Verified(want) => meta.term("verified") == Some(MetaValue::Flag(want)),
             Meta::Attempt(op, n) => {
-                let a = meta.attempt;
+                let Some(a) = number("attempt") else {
+                    return false;
+                };
+                let n = u64::from(n);
                 match op {
                     AttemptOp::Eq => a == n,
                     AttemptOp::Ne => a != n,
@@ -59,9 +66,9 @@ impl Meta {
                     AttemptOp::Le => a <= n,
                 }
             }
-            Meta::Forward(m) => meta.forward.is_some_and(|f| match m {
-                ForwardMatch::Class(c) => f.status / 100 == c,
-                ForwardMatch::Status(s) => f.status == s,
+            Meta::Forward(m) => number("forward").is_some_and(|status| match m {
+                ForwardMatch::Class(c) => status / 100 == u64::from(c),
+                ForwardMatch::Status(s) => status == u64::from(s),
             }),
         }
     }

@@ -51,7 +51,7 @@ fn event(name: &str) -> EventRef<'static> {
         received: 0,
         data,
         json: is_json(data),
-        webhook: None,
+        meta: None,
     }
 }
 

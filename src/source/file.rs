@@ -8,6 +8,10 @@
 //! room for the line's other members) are skipped the same way, so a
 //! corrupt file cannot grow memory.
 
+mod config;
+
+pub use config::{KIND, options_mut, route};
+
 use std::sync::Arc;
 use std::time::Duration;
 

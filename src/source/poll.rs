@@ -27,11 +27,14 @@
 //! reported only when it changes: `live (HTTP 200)` from the first answer,
 //! `retrying` on errors.
 
+mod config;
 pub mod diff;
 pub mod events;
 pub mod http;
 pub mod page;
 pub mod wait;
+
+pub use config::{KIND, keeps_state};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +101,7 @@ pub async fn run(spec: Arc<SourceSpec>, opts: PollOptions, ctx: SourceCtx) {
     Poller {
         io,
         mode,
-        backoff: Backoff::default(),
+        backoff: Backoff::default().stable_after(Duration::ZERO),
     }
     .run()
     .await;
@@ -146,6 +149,7 @@ impl Poller {
                 self.io.opts.interval,
                 self.io.http.server_interval,
                 &mut self.backoff,
+                Instant::now(),
             );
             match outcome {
                 Outcome::Cancelled => return,
@@ -358,7 +362,7 @@ impl Io {
             received: now_millis(),
             data: String::new(),
             json: Some(true),
-            webhook: None,
+            meta: None,
         };
         self.pointers.apply(&body, &mut ev);
         let Some(change) = state.next(&text, body, self.ctx.max_event_bytes) else {

@@ -21,7 +21,10 @@
 //! connection and reconnects *without* `Last-Event-ID`, so the server sends
 //! a fresh snapshot instead of resuming after the bad patch.
 
+mod config;
 pub mod parser;
+
+pub use config::KIND;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,8 +35,8 @@ use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValu
 use tokio::time::Instant;
 
 use super::{
-    AUTH_RETRY_MIN, Backoff, DropKind, SERVER_RETRY_MAX, SERVER_RETRY_MIN, STABLE_AFTER, SourceCtx,
-    SourceMsg, Status, base_headers, describe_error, http_failure,
+    AUTH_RETRY_MIN, Backoff, DropKind, SERVER_RETRY_MAX, SERVER_RETRY_MIN, SourceCtx, SourceMsg, Status,
+    base_headers, describe_error, http_failure,
 };
 use crate::config::{SourceSpec, SseOptions};
 use crate::event::now_millis;
@@ -96,13 +99,16 @@ pub async fn run(spec: Arc<SourceSpec>, opts: SseOptions, ctx: SourceCtx) {
                 up_for,
                 resync,
             } => {
-                if up_for >= STABLE_AFTER {
-                    backoff.reset();
-                }
+                let now = Instant::now();
+                backoff.reset(now.checked_sub(up_for).unwrap_or(now));
                 if resync {
                     conn.last_event_id.clear();
                 }
-                (conn.server_retry.unwrap_or_else(|| backoff.next_delay()), reason)
+                (
+                    conn.server_retry
+                        .unwrap_or_else(|| backoff.next_delay(Instant::now())),
+                    reason,
+                )
             }
             Outcome::Http {
                 status,
@@ -110,15 +116,19 @@ pub async fn run(spec: Arc<SourceSpec>, opts: SseOptions, ctx: SourceCtx) {
                 reason,
             } => {
                 let delay = match status.as_u16() {
-                    401 | 403 | 404 => backoff.next_delay().max(AUTH_RETRY_MIN),
+                    401 | 403 | 404 => backoff.next_delay(Instant::now()).max(AUTH_RETRY_MIN),
                     429 | 500..=599 => retry_after
                         .or(conn.server_retry)
-                        .unwrap_or_else(|| backoff.next_delay()),
-                    _ => backoff.next_delay(),
+                        .unwrap_or_else(|| backoff.next_delay(Instant::now())),
+                    _ => backoff.next_delay(Instant::now()),
                 };
                 (delay, reason)
             }
-            Outcome::Failed(reason) => (conn.server_retry.unwrap_or_else(|| backoff.next_delay()), reason),
+            Outcome::Failed(reason) => (
+                conn.server_retry
+                    .unwrap_or_else(|| backoff.next_delay(Instant::now())),
+                reason,
+            ),
         };
         if !ctx.status(Status::Retrying { delay, reason }).await {
             return;

@@ -37,9 +37,12 @@
 //! sender's long ids cannot grow memory) and numbers repeats
 //! (`attempt` 2, 3, …).
 
+pub mod config;
 mod delivery;
 mod drain;
 mod forward;
+pub mod listen;
+pub mod meta;
 mod server;
 pub mod verify;
 
@@ -51,10 +54,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use config::KIND;
 pub use server::{Limits, serve};
 
+use super::registry::{SourceKind, Started};
 use super::{Backoff, SourceCtx, Status};
-use crate::config::{SourceKind, SourceSpec, listen_url};
+use crate::config::{SourceSpec, listen_url};
 
 /// How long a connection may take to send a request's headers (the first
 /// request, and each next one on a kept-alive connection): a sender that
@@ -123,9 +128,21 @@ impl Listeners {
     pub fn spawn(self) -> Vec<JoinHandle<()>> {
         self.groups
             .into_iter()
-            .map(|(addr, routes)| tokio::spawn(run(addr, routes)))
+            .filter_map(|(addr, routes)| {
+                let tasks = routes.first()?.1.tasks.clone();
+                Some(tasks.spawn(run(addr, routes)))
+            })
             .collect()
     }
+}
+
+/// Start the webhook sources: one server per `listen` address.
+pub fn start(sources: Started) -> Vec<JoinHandle<()>> {
+    let mut listeners = Listeners::default();
+    for (spec, ctx) in sources {
+        listeners.add(spec, ctx);
+    }
+    listeners.spawn()
 }
 
 /// Bind `addr` (retrying with backoff while that fails, the reason in each
@@ -140,7 +157,7 @@ pub async fn run(addr: SocketAddr, routes: Routes) {
         match TcpListener::bind(addr).await {
             Ok(listener) => break listener,
             Err(e) => {
-                let delay = backoff.next_delay();
+                let delay = backoff.next_delay(tokio::time::Instant::now());
                 let reason = format!("cannot listen on {addr}: {e}");
                 for (_, ctx) in &routes {
                     let status = Status::Retrying {

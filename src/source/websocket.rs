@@ -10,7 +10,7 @@
 //! ```
 //!
 //! The wait between connections is SSE's: jittered backoff from 1 s to
-//! 30 s, started over once a connection stayed up [`STABLE_AFTER`]. A text
+//! 30 s, started over once a connection stayed up [`STABLE_AFTER`](super::STABLE_AFTER). A text
 //! frame is one event (plain); a binary frame that is UTF-8 is text, any
 //! other is dropped and reported. The size bound is tungstenite's own
 //! `max_message_size`/`max_frame_size`, checked on each frame's header, so a
@@ -39,11 +39,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, error::CapacityError};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-pub use config::{GraphqlOptions, Protocol, WebSocketOptions, is_ws_url};
+pub use config::{GraphqlOptions, KIND, Protocol, WebSocketOptions, check_url, is_ws_url};
 
-use super::{
-    AUTH_RETRY_MIN, Backoff, DropKind, STABLE_AFTER, SourceCtx, SourceMsg, Status, base_headers, fmt_duration,
-};
+use super::{AUTH_RETRY_MIN, Backoff, DropKind, SourceCtx, SourceMsg, Status, base_headers, fmt_duration};
 use crate::config::SourceSpec;
 use crate::event::now_millis;
 use graphql::ServerMsg;
@@ -109,10 +107,9 @@ pub async fn run(spec: Arc<SourceSpec>, opts: WebSocketOptions, ctx: SourceCtx) 
         let (delay, reason) = match outcome {
             Outcome::Cancelled => return,
             Outcome::Ended { reason, up_for, auth } => {
-                if up_for >= STABLE_AFTER {
-                    backoff.reset();
-                }
-                let delay = backoff.next_delay();
+                let now = Instant::now();
+                backoff.reset(now.checked_sub(up_for).unwrap_or(now));
+                let delay = backoff.next_delay(now);
                 (if auth { delay.max(AUTH_RETRY_MIN) } else { delay }, reason)
             }
             Outcome::Http {
@@ -121,13 +118,13 @@ pub async fn run(spec: Arc<SourceSpec>, opts: WebSocketOptions, ctx: SourceCtx) 
                 reason,
             } => {
                 let delay = match status {
-                    401 | 403 | 404 => backoff.next_delay().max(AUTH_RETRY_MIN),
-                    429 | 500..=599 => retry_after.unwrap_or_else(|| backoff.next_delay()),
-                    _ => backoff.next_delay(),
+                    401 | 403 | 404 => backoff.next_delay(Instant::now()).max(AUTH_RETRY_MIN),
+                    429 | 500..=599 => retry_after.unwrap_or_else(|| backoff.next_delay(Instant::now())),
+                    _ => backoff.next_delay(Instant::now()),
                 };
                 (delay, reason)
             }
-            Outcome::Failed(reason) => (backoff.next_delay(), reason),
+            Outcome::Failed(reason) => (backoff.next_delay(Instant::now()), reason),
         };
         if !ctx.status(Status::Retrying { delay, reason }).await {
             return;

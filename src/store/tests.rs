@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::SourceSpec;
+use crate::config::{SourceKind, SourceSpec};
 
 fn spec(name: &str, patch: bool) -> SourceSpec {
     crate::app::fixture::spec(name, patch)
@@ -14,7 +14,7 @@ fn event(source: SourceId, ty: &str, id: Option<&str>, data: &str) -> Event {
         received: 1_000,
         data: data.into(),
         json: Some(crate::event::is_json(data)),
-        webhook: None,
+        meta: None,
     }
 }
 

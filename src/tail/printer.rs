@@ -212,7 +212,7 @@ mod tests {
             received: 0,
             data: data.into(),
             json: None,
-            webhook: None,
+            meta: None,
         }
     }
 

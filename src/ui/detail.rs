@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::text::fit;
 use super::{Theme, focused, json, pane_title};
 use crate::app::{App, Pane};
-use crate::event::rfc3339;
+use crate::event::{DetailLine, rfc3339};
 use crate::sanitize::inert;
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
@@ -80,49 +80,19 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             ratatui::style::Style::new(),
         ),
     ]);
-    if let Some(hook) = e.webhook {
-        let (verified, style) = match (hook.verified, &hook.reason) {
-            (Some(true), _) => ("yes ✓".to_owned(), theme.ok()),
-            (Some(false), reason) => (
-                format!("NO ✗ — {}", reason.as_deref().unwrap_or("failed")),
-                theme.error(),
-            ),
-            (None, _) => ("not checked (verify = \"none\")".to_owned(), theme.dim()),
-        };
-        lines.push(field("verified", verified, style));
-        let attempt = if hook.attempt > 1 {
-            (format!("{} ↻ redelivery", hook.attempt), theme.warn())
-        } else {
-            ("1".to_owned(), ratatui::style::Style::new())
-        };
-        lines.push(field("attempt", attempt.0, attempt.1));
-        if let Some(fwd) = hook.forward {
-            let style = if fwd.status >= 400 {
-                theme.error()
-            } else {
-                theme.ok()
-            };
-            let what = if fwd.status == 502 {
-                " (app unreachable or 502)"
-            } else {
-                ""
-            };
-            lines.push(field(
-                "forward",
-                format!("HTTP {}{what} in {} ms", fwd.status, fwd.ms),
-                style,
-            ));
-        }
-        lines.push(field("headers", String::new(), ratatui::style::Style::new()));
-        for (name, value) in &hook.headers {
-            let name = fit(name, w / 2, false);
-            let value_w = w.saturating_sub(name.chars().count() + 12);
-            lines.push(Line::from(vec![
-                Span::raw(" ".repeat(10)),
-                Span::styled(name, theme.key()),
-                Span::styled(": ", theme.dim()),
-                Span::raw(fit(value, value_w, false)),
-            ]));
+    for line in e.meta.map(|m| m.detail()).unwrap_or_default() {
+        match line {
+            DetailLine::Field(label, text, tone) => lines.push(field(label, text, theme.tone(tone))),
+            DetailLine::Pair(name, value) => {
+                let name = fit(&name, w / 2, false);
+                let value_w = w.saturating_sub(name.chars().count() + 12);
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(10)),
+                    Span::styled(name, theme.key()),
+                    Span::styled(": ", theme.dim()),
+                    Span::raw(fit(&value, value_w, false)),
+                ]));
+            }
         }
     }
     let parsed = if e.json {

@@ -132,16 +132,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             spans.push(Span::raw(" "));
         }
         let mut summary_w = summary_w;
-        if let Some(w) = e.webhook {
-            let mark = w.mark();
+        if let Some(m) = e.meta {
+            let mark = m.mark();
             if !mark.is_empty() && summary_w > mark.chars().count() + 1 {
-                let style = if w.is_problem() {
-                    theme.error()
-                } else if w.attempt > 1 {
-                    theme.warn()
-                } else {
-                    theme.ok()
-                };
+                let style = theme.tone(m.tone());
                 summary_w -= mark.chars().count() + 1;
                 spans.push(Span::styled(fit(&mark, mark.chars().count(), false), style));
                 spans.push(Span::raw(" "));

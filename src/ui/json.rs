@@ -272,7 +272,7 @@ mod tests {
             received: 0,
             data: &doc.to_string(),
             json: true,
-            webhook: None,
+            meta: None,
         };
         for (pointer, want) in cases {
             let term = filter_term(&doc, pointer).unwrap();

@@ -64,22 +64,16 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         if s.bad_lines > 0 {
             lines.push(row("bad lines", s.bad_lines.to_string()));
         }
-        if s.webhook {
-            let mut text = format!(
-                "failed verification {}   redeliveries {}",
-                s.failed_verifications, s.redeliveries
-            );
-            if s.overflow > 0 {
-                text.push_str(&format!("   not shown (display behind) {}", s.overflow));
-            }
-            let style = if s.failed_verifications > 0 {
+        if let Some(view_line) = s.kind.view_line {
+            let line = view_line(s);
+            let style = if line.bad {
                 theme.error()
             } else {
                 ratatui::style::Style::new()
             };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<12}", "webhooks"), theme.dim()),
-                Span::styled(fit(&text, w.saturating_sub(14), false), style),
+                Span::styled(format!("  {:<12}", line.label), theme.dim()),
+                Span::styled(fit(&line.text, w.saturating_sub(14), false), style),
             ]));
         }
         if let Some(c) = &s.cursor {

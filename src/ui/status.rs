@@ -60,7 +60,7 @@ fn source_state(s: &SourceState, app: &App, theme: &Theme, narrow: bool) -> (&'s
     match (&s.status, s.health(app.now)) {
         (Status::Connecting, _) => ("○", theme.warn(), "connecting".to_owned()),
         // A replay says how far it is and at what speed.
-        (Status::Live(d), _) if d.starts_with("replay") => ("▶", theme.ok(), fit_words(d, 30)),
+        (Status::Live(d), _) if s.kind.progress => ("▶", theme.ok(), fit_words(d, 30)),
         (Status::Finished(what), _) => ("■", theme.dim(), fit_words(&format!("finished: {what}"), 40)),
         (_, Health::Degraded(why)) => {
             let room = if narrow { 20 } else { 36 };

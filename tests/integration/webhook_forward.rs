@@ -75,7 +75,7 @@ async fn deliveries_pass_through_and_the_sender_gets_the_apps_answer() {
     }
 
     let ev = &n_events(&mut engine, 1, 10).await[0];
-    let meta = ev.webhook.as_ref().unwrap();
+    let meta = ev.meta.as_deref().and_then(evtop::event::Meta::webhook).unwrap();
     let forward = meta.forward.expect("the forward is recorded");
     assert_eq!(forward.status, 201);
     assert!(forward.ms < 20_000, "a latency in milliseconds: {}", forward.ms);
@@ -96,7 +96,7 @@ async fn an_app_error_is_passed_back_and_marked() {
     assert_eq!(resp.status().as_u16(), 500);
     assert_eq!(resp.text().await.unwrap(), "app says hi");
     let ev = &n_events(&mut engine, 1, 10).await[0];
-    let meta = ev.webhook.as_ref().unwrap();
+    let meta = ev.meta.as_deref().and_then(evtop::event::Meta::webhook).unwrap();
     assert_eq!(meta.forward.unwrap().status, 500);
     assert_eq!(meta.mark(), "→500");
     engine.shutdown().await;
@@ -123,7 +123,7 @@ async fn app_down_is_a_502_to_the_sender_and_recorded() {
         "{text}"
     );
     let ev = &n_events(&mut engine, 1, 10).await[0];
-    let meta = ev.webhook.as_ref().unwrap();
+    let meta = ev.meta.as_deref().and_then(evtop::event::Meta::webhook).unwrap();
     assert_eq!(meta.forward.unwrap().status, 502);
     assert_eq!(meta.mark(), "→502");
     engine.shutdown().await;
@@ -163,7 +163,25 @@ async fn a_delivery_that_fails_verification_is_not_forwarded() {
         "only the verified delivery reached the app"
     );
     let events = n_events(&mut engine, 2, 10).await;
-    assert_eq!(events[0].webhook.as_ref().unwrap().forward, None);
-    assert_eq!(events[1].webhook.as_ref().unwrap().forward.unwrap().status, 200);
+    assert_eq!(
+        events[0]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .forward,
+        None
+    );
+    assert_eq!(
+        events[1]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .forward
+            .unwrap()
+            .status,
+        200
+    );
     engine.shutdown().await;
 }

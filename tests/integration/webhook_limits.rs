@@ -29,6 +29,7 @@ async fn serve_with(limits: Limits) -> (SocketAddr, mpsc::Receiver<SourceMsg>, C
     let (tx, rx) = mpsc::channel(64);
     let cancel = CancellationToken::new();
     let ctx = SourceCtx {
+        tasks: Default::default(),
         id: 0,
         tx,
         cancel: cancel.child_token(),

@@ -129,7 +129,13 @@ async fn replies_are_as_specified_and_every_delivery_is_recorded() {
         })
         .count();
     let events: Vec<Event> = events_in(msgs);
-    let hook = |e: &Event| e.webhook.clone().expect("webhook meta");
+    let hook = |e: &Event| {
+        e.meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .cloned()
+            .expect("webhook meta")
+    };
 
     let ok = &events[0];
     assert_eq!(
@@ -296,7 +302,11 @@ async fn github_and_standard_presets_type_and_identify_deliveries() {
             (
                 e.ty.as_str(),
                 e.id.as_deref(),
-                e.webhook.as_ref().unwrap().verified,
+                e.meta
+                    .as_deref()
+                    .and_then(evtop::event::Meta::webhook)
+                    .unwrap()
+                    .verified,
             )
         })
         .collect();
@@ -310,11 +320,21 @@ async fn github_and_standard_presets_type_and_identify_deliveries() {
         ]
     );
     assert_eq!(
-        events[0].webhook.as_ref().unwrap().headers["x-hub-signature-256"],
+        events[0]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .headers["x-hub-signature-256"],
         "***"
     );
     assert_eq!(
-        events[2].webhook.as_ref().unwrap().headers["webhook-signature"],
+        events[2]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .headers["webhook-signature"],
         "***"
     );
     engine.shutdown().await;
@@ -345,11 +365,36 @@ async fn a_redelivery_is_marked_and_not_counted_again() {
     let events = n_events(&mut engine, 4, 10).await;
     let attempts: Vec<(&str, u32)> = events
         .iter()
-        .map(|e| (e.id.as_deref().unwrap(), e.webhook.as_ref().unwrap().attempt))
+        .map(|e| {
+            (
+                e.id.as_deref().unwrap(),
+                e.meta
+                    .as_deref()
+                    .and_then(evtop::event::Meta::webhook)
+                    .unwrap()
+                    .attempt,
+            )
+        })
         .collect();
     assert_eq!(attempts, [("evt_1", 1), ("evt_2", 1), ("evt_1", 2), ("evt_1", 3)]);
-    assert_eq!(events[2].webhook.as_ref().unwrap().mark(), "✓↻2");
-    assert_eq!(events[3].webhook.as_ref().unwrap().mark(), "✗↻3");
+    assert_eq!(
+        events[2]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .mark(),
+        "✓↻2"
+    );
+    assert_eq!(
+        events[3]
+            .meta
+            .as_deref()
+            .and_then(evtop::event::Meta::webhook)
+            .unwrap()
+            .mark(),
+        "✗↻3"
+    );
 
     // The store shows all four, counts each event id once in the rates.
     let now = now_millis();

@@ -20,8 +20,9 @@ fn delivery(verified: Option<bool>, attempt: u32, forward: Option<u16>) -> Webho
 }
 
 fn holds(expr: &str, meta: Option<&WebhookMeta>) -> bool {
+    let meta = meta.cloned().map(crate::event::Meta::Webhook);
     let ev = EventRef {
-        webhook: meta,
+        meta: meta.as_ref(),
         ..event("charge")
     };
     Filter::parse(expr)

@@ -167,7 +167,7 @@ impl EventsState {
             received,
             data,
             json: Some(true),
-            webhook: None,
+            meta: None,
         };
         // The body was validated as a whole, so this parses.
         if let Ok(value) = serde_json::from_str::<Value>(&ev.data) {

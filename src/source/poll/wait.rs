@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use super::http::Failure;
 use crate::source::{AUTH_RETRY_MIN, Backoff};
 
@@ -53,24 +55,25 @@ pub fn next_wait(
     interval: Duration,
     server_interval: Option<Duration>,
     backoff: &mut Backoff,
+    now: Instant,
 ) -> Duration {
     let floor = interval.max(server_interval.unwrap_or_default());
     let wait = match outcome {
         Outcome::Polled | Outcome::Cancelled => {
-            backoff.reset();
+            backoff.reset(now);
             Duration::ZERO
         }
         Outcome::Http {
             status, retry_after, ..
         } => match (status, retry_after) {
             (401 | 403 | 404, ra) => backoff
-                .next_delay()
+                .next_delay(now)
                 .max(AUTH_RETRY_MIN)
                 .max(ra.unwrap_or_default()),
             (429 | 500..=599, Some(ra)) => *ra,
-            _ => backoff.next_delay(),
+            _ => backoff.next_delay(now),
         },
-        Outcome::Network(_) => backoff.next_delay(),
+        Outcome::Network(_) => backoff.next_delay(now),
     };
     wait.max(floor)
 }
@@ -91,67 +94,85 @@ mod tests {
 
     #[test]
     fn success_waits_the_interval_or_the_servers_longer_one() {
-        let mut b = Backoff::default();
+        let mut b = Backoff::default().stable_after(Duration::ZERO);
         let ok = Outcome::Polled;
         let ms200 = Duration::from_millis(200);
-        assert_eq!(next_wait(&ok, ms200, None, &mut b), ms200);
-        assert_eq!(next_wait(&ok, ms200, Some(SEC), &mut b), SEC);
+        assert_eq!(next_wait(&ok, ms200, None, &mut b, Instant::now()), ms200);
+        assert_eq!(next_wait(&ok, ms200, Some(SEC), &mut b, Instant::now()), SEC);
         assert_eq!(
-            next_wait(&ok, 5 * SEC, Some(SEC), &mut b),
+            next_wait(&ok, 5 * SEC, Some(SEC), &mut b, Instant::now()),
             5 * SEC,
             "never shorter than the interval"
         );
         assert_eq!(
-            next_wait(&Outcome::Polled, ms200, Some(60 * SEC), &mut b),
+            next_wait(&Outcome::Polled, ms200, Some(60 * SEC), &mut b, Instant::now()),
             60 * SEC
         );
     }
 
     #[test]
     fn retry_after_is_the_wait_on_429_and_5xx() {
-        let mut b = Backoff::default();
+        let mut b = Backoff::default().stable_after(Duration::ZERO);
         let ms = Duration::from_millis(100);
-        assert_eq!(next_wait(&http(429, Some(7 * SEC)), ms, None, &mut b), 7 * SEC);
-        assert_eq!(next_wait(&http(503, Some(2 * SEC)), ms, None, &mut b), 2 * SEC);
-        // Still never below the interval or X-Poll-Interval.
-        assert_eq!(next_wait(&http(429, Some(SEC)), 3 * SEC, None, &mut b), 3 * SEC);
         assert_eq!(
-            next_wait(&http(429, Some(SEC)), ms, Some(4 * SEC), &mut b),
+            next_wait(&http(429, Some(7 * SEC)), ms, None, &mut b, Instant::now()),
+            7 * SEC
+        );
+        assert_eq!(
+            next_wait(&http(503, Some(2 * SEC)), ms, None, &mut b, Instant::now()),
+            2 * SEC
+        );
+        // Still never below the interval or X-Poll-Interval.
+        assert_eq!(
+            next_wait(&http(429, Some(SEC)), 3 * SEC, None, &mut b, Instant::now()),
+            3 * SEC
+        );
+        assert_eq!(
+            next_wait(&http(429, Some(SEC)), ms, Some(4 * SEC), &mut b, Instant::now()),
             4 * SEC
         );
     }
 
     #[test]
     fn auth_errors_wait_at_least_30s() {
-        let mut b = Backoff::default();
+        let mut b = Backoff::default().stable_after(Duration::ZERO);
         for status in [401, 403, 404] {
-            let w = next_wait(&http(status, None), Duration::from_millis(100), None, &mut b);
+            let w = next_wait(
+                &http(status, None),
+                Duration::from_millis(100),
+                None,
+                &mut b,
+                Instant::now(),
+            );
             assert!(w >= AUTH_RETRY_MIN, "{status}: {w:?}");
         }
         // A 403 with Retry-After (GitHub's secondary rate limit) waits that long.
-        let w = next_wait(&http(403, Some(120 * SEC)), SEC, None, &mut b);
+        let w = next_wait(&http(403, Some(120 * SEC)), SEC, None, &mut b, Instant::now());
         assert_eq!(w, 120 * SEC);
     }
 
     #[test]
     fn other_errors_back_off_with_jitter_and_a_success_resets() {
-        let mut b = Backoff::default();
+        let mut b = Backoff::default().stable_after(Duration::ZERO);
         let ms = Duration::from_millis(100);
         let net = Outcome::Network("cannot connect".into());
         let ceilings = [1, 2, 4, 8];
         for c in ceilings {
-            let w = next_wait(&net, ms, None, &mut b);
+            let w = next_wait(&net, ms, None, &mut b, Instant::now());
             let c = c * SEC;
             assert!(w >= c / 2 && w <= c, "{w:?} not in [{:?}, {c:?}]", c / 2);
         }
-        let w = next_wait(&http(500, None), ms, None, &mut b);
+        let w = next_wait(&http(500, None), ms, None, &mut b, Instant::now());
         assert!(
             w >= 8 * SEC && w <= 16 * SEC,
             "5xx without Retry-After backs off: {w:?}"
         );
-        next_wait(&Outcome::Polled, ms, None, &mut b);
-        assert!(next_wait(&net, ms, None, &mut b) <= SEC, "reset after a success");
+        next_wait(&Outcome::Polled, ms, None, &mut b, Instant::now());
+        assert!(
+            next_wait(&net, ms, None, &mut b, Instant::now()) <= SEC,
+            "reset after a success"
+        );
         // The interval is a floor for errors too.
-        assert!(next_wait(&net, 10 * SEC, None, &mut b) >= 10 * SEC);
+        assert!(next_wait(&net, 10 * SEC, None, &mut b, Instant::now()) >= 10 * SEC);
     }
 }

@@ -57,7 +57,8 @@ impl Route {
             lost: AtomicU64::new(0),
             lost_notify: Notify::new(),
         });
-        tokio::spawn(feed(route.clone(), rx));
+        let tasks = route.ctx.tasks.clone();
+        tasks.spawn(feed(route.clone(), rx));
         route
     }
 
@@ -76,7 +77,7 @@ impl Route {
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!("body over {limit} bytes (max_event_bytes)\n"),
                 );
-                return early_reply(&parts.headers, body, started, reply, limits);
+                return early_reply(&parts.headers, body, started, reply, router);
             }
             Err(BodyError::Timeout) => {
                 let mut reply = text(StatusCode::REQUEST_TIMEOUT, "body not received in time\n");
@@ -121,7 +122,7 @@ impl Route {
             }
             (Ok(()), None) => text(StatusCode::OK, ""),
         };
-        ev.webhook = Some(Box::new(meta));
+        ev.meta = Some(Box::new(crate::event::Meta::Webhook(meta)));
         self.enqueue(Item::Event(ev));
         reply
     }

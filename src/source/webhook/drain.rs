@@ -29,7 +29,7 @@ use hyper::body::{Body, Incoming};
 use hyper::header::{CONNECTION, EXPECT, HeaderValue};
 use hyper::{HeaderMap, Response};
 
-use super::server::Limits;
+use super::server::Router;
 
 /// Send `reply` to a request whose `body` was not read to its end
 /// (`started`: some of it was read, so any `100 Continue` went out
@@ -40,8 +40,9 @@ pub(super) fn early_reply(
     body: Incoming,
     started: bool,
     mut reply: Response<Full<Bytes>>,
-    limits: &Limits,
+    router: &Router,
 ) -> Response<Full<Bytes>> {
+    let limits = &router.limits;
     if body.is_end_stream() {
         return reply;
     }
@@ -58,7 +59,9 @@ pub(super) fn early_reply(
             .insert(CONNECTION, HeaderValue::from_static("close"));
         return reply;
     }
-    tokio::spawn(drain(body, limits.drain_bytes, limits.drain_timeout));
+    router
+        .tasks
+        .spawn(drain(body, limits.drain_bytes, limits.drain_timeout));
     reply
 }
 

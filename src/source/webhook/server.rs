@@ -62,6 +62,8 @@ pub(super) struct Router {
     /// Forwarding client: like the sources' but never following redirects,
     /// so the sender sees the app's 3xx as it is.
     pub(super) forward_client: reqwest::Client,
+    /// Where connection and drain tasks are spawned (shutdown waits for them).
+    pub(super) tasks: tokio_util::task::TaskTracker,
 }
 
 /// Serve webhook `routes` (sources of `kind = "webhook"`; others are
@@ -72,7 +74,10 @@ pub(super) struct Router {
 /// wait in the kernel's backlog instead of costing memory here, and each
 /// served connection must send its headers within `limits.header_timeout`.
 pub async fn serve(listener: TcpListener, routes: Routes, limits: Limits) {
-    let Some(cancel) = routes.first().map(|(_, ctx)| ctx.cancel.clone()) else {
+    let Some((cancel, tasks)) = routes
+        .first()
+        .map(|(_, ctx)| (ctx.cancel.clone(), ctx.tasks.clone()))
+    else {
         return;
     };
     let mut table = HashMap::new();
@@ -95,6 +100,7 @@ pub async fn serve(listener: TcpListener, routes: Routes, limits: Limits) {
         routes: table,
         limits,
         forward_client,
+        tasks: tasks.clone(),
     });
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
@@ -119,7 +125,7 @@ pub async fn serve(listener: TcpListener, routes: Routes, limits: Limits) {
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let cancel = cancel.clone();
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let _permit = permit;
             let service = service_fn(move |req| {
                 let router = router.clone();
@@ -146,7 +152,7 @@ async fn dispatch(router: &Router, req: Request<Incoming>) -> Response<Full<Byte
     let Some(route) = router.routes.get(req.uri().path()) else {
         let (parts, body) = req.into_parts();
         let reply = text(StatusCode::NOT_FOUND, "no webhook source at this path\n");
-        return early_reply(&parts.headers, body, false, reply, &router.limits);
+        return early_reply(&parts.headers, body, false, reply, router);
     };
     if req.method() != Method::POST {
         let mut reply = text(
@@ -157,7 +163,7 @@ async fn dispatch(router: &Router, req: Request<Incoming>) -> Response<Full<Byte
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static("POST"));
         let (parts, body) = req.into_parts();
-        return early_reply(&parts.headers, body, false, reply, &router.limits);
+        return early_reply(&parts.headers, body, false, reply, router);
     }
     route.deliver(router, req).await
 }
@@ -174,9 +180,7 @@ pub(super) fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<
 }
 
 fn forward_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .user_agent(concat!("evtop/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(crate::engine::CONNECT_TIMEOUT)
+    crate::source::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
 }

@@ -2,18 +2,108 @@
 //! `idle_timeout`, `protocol`, and for `protocol = "graphql-ws"` `query`,
 //! `variables` and `init_payload`; their defaults, checks and errors.
 //!
-//! The config loader hands the raw values over as [`RawKeys`] with two
-//! callbacks (an error naming the key, `${VAR}` expansion that records the
-//! secret), so every rule of this kind lives here.
+//! The kind describes itself to the registry with [`KIND`]; its keys are
+//! read as [`RawKeys`] and checked by [`options`] with two callbacks (an
+//! error naming the key, `${VAR}` expansion that records the secret), so
+//! every rule of this kind lives here.
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
+use tokio::task::JoinHandle;
 
-use crate::config::{ConfigError, parse_duration};
+use super::super::registry::{Kind, SourceKind, Started, each};
+use crate::config::kit::{Ctx, Env, RawSource, Requested, expand as config_expand, headers, pointers};
+use crate::config::{ConfigError, SourceSpec, parse_duration};
 
 /// The `kind = "…"` name.
-pub const KIND: &str = "websocket";
+pub const NAME: &str = "websocket";
+
+/// The WebSocket kind, as the registry lists it.
+pub static KIND: Kind = Kind {
+    name: NAME,
+    keys: KEYS,
+    types: |raw, file| raw.options::<Raw>(file, KEYS).map(drop),
+    requests: true,
+    parse,
+    start,
+    progress: false,
+    view_line: None,
+    check_all: None,
+};
+
+/// The WebSocket keys as written (`subscribe` and `query`: a string or a
+/// list of strings, checked by [`options`]).
+#[derive(Deserialize)]
+struct Raw {
+    subscribe: Option<toml::Value>,
+    ping: Option<String>,
+    idle_timeout: Option<String>,
+    protocol: Option<String>,
+    query: Option<toml::Value>,
+    variables: Option<toml::Table>,
+    init_payload: Option<toml::Table>,
+}
+
+/// A `[[source]]` with `kind = "websocket"`: a ws or wss `url`, `headers`
+/// (sent with the upgrade request), the pointers and the kind's keys.
+fn parse(
+    raw: &RawSource,
+    name: String,
+    ctx: &Ctx,
+    env: Env,
+    secrets: &mut Vec<String>,
+) -> Result<SourceSpec, ConfigError> {
+    let template = raw.url.as_deref().ok_or_else(|| ConfigError::Missing {
+        file: ctx.file.to_owned(),
+        at: ctx.at.clone(),
+        key: "url",
+    })?;
+    let url = config_expand(template, env).map_err(|e| ctx.expand_error("url", e))?;
+    check_url(&url.value).map_err(|m| ctx.invalid("url", format!("{m}: {:?}", url.display)))?;
+    secrets.extend(url.secrets);
+    let req = Requested {
+        url: url.value,
+        url_display: url.display,
+        headers: headers(raw, ctx, env, secrets)?,
+    };
+    let pointers = pointers(raw, ctx)?;
+    let own: Raw = raw.options(ctx.file, KEYS)?;
+    let keys = RawKeys {
+        subscribe: own.subscribe.as_ref(),
+        ping: own.ping.as_deref(),
+        idle_timeout: own.idle_timeout.as_deref(),
+        protocol: own.protocol.as_deref(),
+        query: own.query.as_ref(),
+        variables: own.variables.as_ref(),
+        init_payload: own.init_payload.as_ref(),
+    };
+    let invalid = |key: &str, message: String| ctx.invalid(key, message);
+    let mut expand_value = |key: &str, text: &str| {
+        let value = config_expand(text, env).map_err(|e| ctx.expand_error(key, e))?;
+        secrets.extend(value.secrets);
+        Ok(value.value)
+    };
+    let opts = options(keys, &invalid, &mut expand_value)?;
+    Ok(req.spec(name, pointers, SourceKind::WebSocket(opts)))
+}
+
+/// One task per source.
+fn start(sources: Started) -> Vec<JoinHandle<()>> {
+    each(sources, |spec, ctx| async move {
+        if let SourceKind::WebSocket(opts) = &spec.kind {
+            let opts = opts.clone();
+            super::run(spec, opts, ctx).await;
+        }
+    })
+}
+
+impl From<WebSocketOptions> for SourceKind {
+    fn from(opts: WebSocketOptions) -> Self {
+        SourceKind::WebSocket(opts)
+    }
+}
 /// The keys only this kind takes (`url`, `headers` and the pointers are
 /// every client source's).
 pub const KEYS: &[&str] = &[
@@ -103,9 +193,7 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a valid URL ({e})"))?;
     match parsed.scheme() {
         "ws" | "wss" => Ok(parsed),
-        scheme => Err(format!(
-            "kind = \"websocket\" needs a ws or wss URL, not {scheme}:"
-        )),
+        scheme => Err(format!("kind = {NAME:?} needs a ws or wss URL, not {scheme}:")),
     }
 }
 

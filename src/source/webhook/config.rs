@@ -12,11 +12,68 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use super::expand::expand;
-use super::raw::RawSource;
-use super::validate::{Ctx, Env, check_http_url, choice, duration, is_name, pointer};
-use super::{ConfigError, SourceKind, SourceSpec};
+use serde::Deserialize;
+
+use super::super::registry::{self, Kind, SourceKind, ViewLine};
+use crate::config::kit::{
+    Ctx, Env, RawSource, check_http_url, choice, duration, expand, is_name, pointers, quoted_list,
+};
+use crate::config::{ConfigError, SourceSpec};
 use crate::event::Pointers;
+use crate::store::SourceState;
+
+/// The keys only webhook sources take.
+pub const KEYS: &[&str] = &[
+    "preset",
+    "listen",
+    "path",
+    "verify",
+    "secret",
+    "tolerance",
+    "forward_to",
+];
+
+/// The webhook kind, as the registry lists it.
+pub static KIND: Kind = Kind {
+    name: "webhook",
+    keys: KEYS,
+    types: |raw, file| raw.options::<Raw>(file, KEYS).map(drop),
+    requests: false,
+    parse: source,
+    start: super::start,
+    progress: false,
+    view_line: Some(view_line),
+    check_all: Some(check_routes),
+};
+
+/// The webhook keys as written.
+#[derive(Deserialize)]
+struct Raw {
+    preset: Option<String>,
+    listen: Option<String>,
+    path: Option<String>,
+    verify: Option<String>,
+    secret: Option<String>,
+    tolerance: Option<String>,
+    forward_to: Option<String>,
+}
+
+/// The sources view's line for a webhook source: failed verifications and
+/// redeliveries (and deliveries the display fell too far behind to show).
+fn view_line(s: &SourceState) -> ViewLine {
+    let mut text = format!(
+        "failed verification {}   redeliveries {}",
+        s.failed_verifications, s.redeliveries
+    );
+    if s.overflow > 0 {
+        text.push_str(&format!("   not shown (display behind) {}", s.overflow));
+    }
+    ViewLine {
+        label: "webhooks",
+        text,
+        bad: s.failed_verifications > 0,
+    }
+}
 
 /// Default `tolerance`: the oldest (or furthest in the future) signed
 /// timestamp accepted, as Stripe and Standard Webhooks recommend.
@@ -139,7 +196,7 @@ pub fn listen_url(listen: SocketAddr, path: &str) -> String {
 
 /// One `[[source]]` with `kind = "webhook"`: the whole spec, since it has
 /// no `url` or `headers`.
-pub(super) fn source(
+fn source(
     raw: &RawSource,
     name: String,
     ctx: &Ctx,
@@ -152,15 +209,13 @@ pub(super) fn source(
                 file: ctx.file.to_owned(),
                 at: ctx.at.clone(),
                 key,
-                kinds: "\"sse\" or \"poll\"".to_owned(),
+                kinds: quoted_list(&registry::owners(None), "or"),
             });
         }
     }
-    let mut pointers = Pointers {
-        type_pointer: pointer(ctx, "type_pointer", raw.type_pointer.as_deref())?,
-        id_pointer: pointer(ctx, "id_pointer", raw.id_pointer.as_deref())?,
-        time_pointer: pointer(ctx, "time_pointer", raw.time_pointer.as_deref())?,
-    };
+    let mut pointers = pointers(raw, ctx)?;
+    let own: Raw = raw.options(ctx.file, KEYS)?;
+    let raw = &own;
     let listen_text = raw.listen.as_deref().ok_or_else(|| ConfigError::Missing {
         file: ctx.file.to_owned(),
         at: ctx.at.clone(),
@@ -254,7 +309,7 @@ fn apply_preset(preset: Preset, opts: &mut WebhookOptions, pointers: &mut Pointe
 /// ignored); `${VAR}` expanded; always a secret, masked wherever evtop
 /// writes, whether it came from the environment or not.
 fn key(
-    raw: &RawSource,
+    raw: &Raw,
     verify: Verify,
     ctx: &Ctx,
     env: Env,
@@ -350,4 +405,10 @@ pub fn check_routes(sources: &[SourceSpec]) -> Result<(), ConfigError> {
         seen.push((o.listen, &o.path, &s.name));
     }
     Ok(())
+}
+
+impl From<WebhookOptions> for SourceKind {
+    fn from(opts: WebhookOptions) -> Self {
+        SourceKind::Webhook(opts)
+    }
 }

@@ -6,7 +6,8 @@
 
 use std::net::SocketAddr;
 
-use super::{SourceKind, SourceSpec, Verify};
+use super::super::registry::SourceKind;
+use crate::config::{SourceSpec, Verify};
 
 /// Try to bind every webhook source's address (each once; port 0 always
 /// binds). The error names the address, the sources on it, the OS reason
@@ -139,7 +140,7 @@ mod tests {
     fn a_port_in_use_is_an_error_naming_it_and_its_holder() {
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = held.local_addr().unwrap().port();
-        let spec = super::super::cli_webhook_source(&format!("hooks=127.0.0.1:{port}")).unwrap();
+        let spec = crate::config::cli_webhook_source(&format!("hooks=127.0.0.1:{port}")).unwrap();
         let err = check_listen_addresses(std::slice::from_ref(&spec)).unwrap_err();
         assert!(
             err.starts_with(&format!("cannot listen on 127.0.0.1:{port} (source hooks): ")),
@@ -152,8 +153,8 @@ mod tests {
 
     #[test]
     fn only_unverified_sources_on_other_hosts_are_warned_about() {
-        let open = super::super::cli_webhook_source("0.0.0.0:8787").unwrap();
-        let local = super::super::cli_webhook_source("8787").unwrap();
+        let open = crate::config::cli_webhook_source("0.0.0.0:8787").unwrap();
+        let local = crate::config::cli_webhook_source("8787").unwrap();
         let warnings = listen_warnings(&[open, local]);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
