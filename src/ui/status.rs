@@ -220,6 +220,8 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     let quiet = count(&|s| matches!(s.health(app.now), Health::Quiet(_)));
     let degraded = count(&|s| matches!(s.health(app.now), Health::Degraded(_)));
     let live = count(&|s| s.health(app.now) == Health::Live);
+    let connecting = count(&|s| matches!(s.status, Status::Connecting));
+    let finished = count(&|s| matches!(s.status, Status::Finished(_)));
     let mut parts = Vec::new();
     if failing > 0 {
         parts.push(format!("{failing} failing"));
@@ -232,6 +234,13 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
     }
     if live > 0 {
         parts.push(format!("{live} live"));
+    }
+    // Every state has its count: a source is never left out of the sum.
+    if connecting > 0 {
+        parts.push(format!("{connecting} connecting"));
+    }
+    if finished > 0 {
+        parts.push(format!("{finished} finished"));
     }
     let summary_style = if failing > 0 { theme.error() } else { theme.warn() };
     let summary = Item {
