@@ -7,7 +7,7 @@
 //!                               │               source/registry.rs → source/<kind>/config.rs)
 //!                               │ engine.rs: registry::Launcher → each kind's start
 //!                               ▼
-//!   source/sse.rs ─────┐                                 ┌─▶ tail.rs: filter.rs ─▶ output.rs ─▶ stdout
+//!   source/sse.rs ─────┐                                 ┌─▶ tail.rs ─▶ printer thread: filter ─▶ output ─▶ stdout
 //!   source/poll.rs ────┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
 //!   source/webhook.rs ─┤      (batches of Event)         └─▶ tui.rs: app.rs (state, keys) ─▶ ui.rs + ui/ (draw)
 //!     (HTTP server;    └──◀── resync (Notify) ◀── a Streamdata patch failed
@@ -55,8 +55,13 @@
 //!   its help text, `evtop help filter` and `?`).
 //! - [`config`]: TOML schema, `${VAR}` expansion, validation with precise
 //!   errors, secret masking.
-//! - [`tail`] + [`output`]: the headless mode (`tail/health.rs` decides its
-//!   exit status from the sources' statuses); [`sanitize`] makes every
+//! - [`tail`] + [`output`]: the headless mode. Its runtime thread only moves
+//!   events (sources, webhook servers, the store's state documents); an
+//!   output thread (`tail/printer.rs`) filters, formats and writes stdout,
+//!   and another writes stderr, each behind a bounded queue, so a reader
+//!   that stops never stalls a source or a webhook reply.
+//!   `tail/health.rs` decides the exit status from the sources' statuses;
+//!   [`sanitize`] makes every
 //!   network-supplied string inert before it reaches a terminal.
 //! - [`tui`]: the monitor's loop (input, batched source messages, frame
 //!   tick); [`app`]: its state and key handling, no I/O; [`ui`]: pure
