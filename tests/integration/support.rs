@@ -263,3 +263,65 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A webhook source on /h with this `max_event_bytes`, served by the
+/// webhook server itself with `limits`; returns its address, the channel
+/// its messages arrive on, and the token that stops it.
+pub async fn webhook_served(
+    limits: evtop::source::webhook::Limits,
+    max_event_bytes: usize,
+) -> (
+    SocketAddr,
+    tokio::sync::mpsc::Receiver<SourceMsg>,
+    tokio_util::sync::CancellationToken,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let spec = config_sources(
+        "[[source]]\nname = \"h\"\nkind = \"webhook\"\nlisten = \"127.0.0.1:0\"\npath = \"/h\"\n",
+    )
+    .remove(0);
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let ctx = evtop::source::SourceCtx {
+        tasks: Default::default(),
+        id: 0,
+        tx,
+        cancel: cancel.child_token(),
+        resync: Arc::new(tokio::sync::Notify::new()),
+        max_event_bytes,
+        client: evtop::engine::http_client().unwrap(),
+        secrets: Arc::from([]),
+        tls_unchecked: false,
+    };
+    tokio::spawn(evtop::source::webhook::serve(
+        listener,
+        vec![(Arc::new(spec), ctx)],
+        limits,
+    ));
+    (addr, rx, cancel)
+}
+
+/// Read a child's stderr until the source named `name` says where it
+/// listens; returns that URL and the rest of stderr as a line reader.
+pub async fn listening_url(
+    child: &mut tokio::process::Child,
+    name: &str,
+) -> (
+    String,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let prefix = format!("{name}: connected (listening on ");
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("the source reports where it listens")
+            .unwrap()
+            .expect("stderr open");
+        if let Some(rest) = line.strip_prefix(&prefix) {
+            return (rest.trim_end_matches(')').to_owned(), lines);
+        }
+    }
+}

@@ -6,26 +6,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStderr};
 
 use crate::support::*;
-
-/// Read the child's stderr until the source named `name` says where it
-/// listens; returns that URL and the rest of stderr as a line reader.
-async fn listening_url(child: &mut Child, name: &str) -> (String, tokio::io::Lines<BufReader<ChildStderr>>) {
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let prefix = format!("{name}: connected (listening on ");
-    loop {
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .expect("the source reports where it listens")
-            .unwrap()
-            .expect("stderr open");
-        if let Some(rest) = line.strip_prefix(&prefix) {
-            return (rest.trim_end_matches(')').to_owned(), lines);
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tail_listen_prints_the_delivery_with_its_webhook_object() {

@@ -5,15 +5,13 @@
 
 use std::net::SocketAddr;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::Duration;
 
-use evtop::source::webhook::{DRAIN_BYTES, DRAIN_TIMEOUT, Limits, serve};
-use evtop::source::{SourceCtx, SourceMsg};
+use evtop::source::SourceMsg;
+use evtop::source::webhook::{DRAIN_BYTES, DRAIN_TIMEOUT, Limits};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, ChildStderr};
-use tokio::sync::{Notify, mpsc};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::*;
@@ -22,23 +20,6 @@ use crate::support::*;
 const TWO_MIB: usize = 2 << 20;
 /// Tries per client.
 const TRIES: usize = 10;
-
-/// Read the child's stderr until the source named `name` says where it
-/// listens; returns that URL and the rest of stderr.
-async fn listening_url(child: &mut Child, name: &str) -> (String, tokio::io::Lines<BufReader<ChildStderr>>) {
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let prefix = format!("{name}: connected (listening on ");
-    loop {
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .expect("the source reports where it listens")
-            .unwrap()
-            .expect("stderr open");
-        if let Some(rest) = line.strip_prefix(&prefix) {
-            return (rest.trim_end_matches(')').to_owned(), lines);
-        }
-    }
-}
 
 /// Python's urllib: POST (or `method`) `TRIES` bodies of `TWO_MIB` to
 /// `url`, one connection each; returns each try's status or error.
@@ -180,27 +161,7 @@ async fn a_two_mib_body_gets_its_413_with_urllib_curl_and_reqwest() {
 /// A webhook source on /h (`max_event_bytes` = 1 KiB) served with
 /// `limits`; returns its address and the token that stops it.
 async fn serve_with(limits: Limits) -> (SocketAddr, mpsc::Receiver<SourceMsg>, CancellationToken) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let spec = config_sources(
-        "[[source]]\nname = \"h\"\nkind = \"webhook\"\nlisten = \"127.0.0.1:0\"\npath = \"/h\"\n",
-    )
-    .remove(0);
-    let (tx, rx) = mpsc::channel(64);
-    let cancel = CancellationToken::new();
-    let ctx = SourceCtx {
-        tasks: Default::default(),
-        id: 0,
-        tx,
-        cancel: cancel.child_token(),
-        resync: Arc::new(Notify::new()),
-        max_event_bytes: 1024,
-        client: evtop::engine::http_client().unwrap(),
-        secrets: Arc::from([]),
-        tls_unchecked: false,
-    };
-    tokio::spawn(serve(listener, vec![(Arc::new(spec), ctx)], limits));
-    (addr, rx, cancel)
+    webhook_served(limits, 1024).await
 }
 
 /// Read one response's head (up to the blank line) from `sock`, then

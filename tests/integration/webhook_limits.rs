@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use evtop::source::webhook::{HEADER_TIMEOUT, Limits, MAX_CONNECTIONS, serve};
-use evtop::source::{SourceCtx, SourceMsg};
+use evtop::source::SourceMsg;
+use evtop::source::webhook::{HEADER_TIMEOUT, Limits, MAX_CONNECTIONS};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, mpsc};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::*;
@@ -20,27 +20,7 @@ use crate::support::*;
 /// A webhook source on /h served with `limits`; returns its address, the
 /// channel its events arrive on, and the token that stops it.
 async fn serve_with(limits: Limits) -> (SocketAddr, mpsc::Receiver<SourceMsg>, CancellationToken) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let spec = config_sources(
-        "[[source]]\nname = \"h\"\nkind = \"webhook\"\nlisten = \"127.0.0.1:0\"\npath = \"/h\"\n",
-    )
-    .remove(0);
-    let (tx, rx) = mpsc::channel(64);
-    let cancel = CancellationToken::new();
-    let ctx = SourceCtx {
-        tasks: Default::default(),
-        id: 0,
-        tx,
-        cancel: cancel.child_token(),
-        resync: Arc::new(Notify::new()),
-        max_event_bytes: 65536,
-        client: evtop::engine::http_client().unwrap(),
-        secrets: Arc::from([]),
-        tls_unchecked: false,
-    };
-    tokio::spawn(serve(listener, vec![(Arc::new(spec), ctx)], limits));
-    (addr, rx, cancel)
+    webhook_served(limits, 65536).await
 }
 
 /// Send `request` one byte every `gap` until the server closes the
