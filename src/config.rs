@@ -52,7 +52,9 @@ pub use crate::source::webhook::config::{
     parse_listen, standard_key,
 };
 pub use crate::source::webhook::listen::{check_listen_addresses, listen_warnings};
-pub use cli::{cli_diff_source, cli_poll_source, cli_sse_source, cli_url_note, cli_websocket_source, merge};
+pub use cli::{
+    cli_diff_source, cli_poll_source, cli_source_with, cli_sse_source, cli_url_note, cli_url_source, merge,
+};
 pub use expand::mask_secrets;
 pub use lookup::{in_use, lookup, set_in_use};
 

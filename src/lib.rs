@@ -33,6 +33,7 @@
 //!       progress: false,                  // its live status is progress (a replay)
 //!       view_line: None,                  // its own line in the sources view
 //!       check_all: None,                  // a rule across all sources
+//!       cli_url: None,                    // URL schemes it claims on the command line (ws, wss)
 //!   };
 //!   ```
 //!

@@ -239,13 +239,7 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
         }
     }
     for url in &common.urls {
-        // A ws:// or wss:// URL is a WebSocket source.
-        let named = url.split_once('=').map_or(url.as_str(), |(_, u)| u);
-        if evtop::source::websocket::is_ws_url(url) || evtop::source::websocket::is_ws_url(named) {
-            cli_sources.push(config::cli_websocket_source(url, &common.headers).map_err(usage)?);
-            continue;
-        }
-        cli_sources.push(config::cli_sse_source(url, &common.headers).map_err(usage)?);
+        cli_sources.push(config::cli_url_source(url, &common.headers).map_err(usage)?);
     }
     for url in &common.polls {
         cli_sources.push(config::cli_poll_source(url, &common.headers, common.interval).map_err(usage)?);

@@ -26,11 +26,15 @@ pub fn cli_sse_source(arg: &str, headers: &[String]) -> Result<SourceSpec, Confi
     cli_source(arg, headers, SseOptions::default().into())
 }
 
-/// A `ws://` or `wss://` URL (or `name=URL`) on the command line: a
-/// WebSocket source with default options, named as in [`cli_sse_source`].
-pub fn cli_websocket_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
-    use crate::source::websocket::{WebSocketOptions, check_url};
-    cli_source_checked(arg, headers, WebSocketOptions::default().into(), check_url)
+/// A positional `URL` or `name=URL` with the `-H` headers: a source of the
+/// kind that claims the URL's scheme (`ws://` → WebSocket,
+/// [`crate::source::registry::Kind::cli_url`]), else an SSE stream.
+pub fn cli_url_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
+    let (_, url) = split_name(arg);
+    match crate::source::registry::cli_url_kind(url) {
+        Some(kind) => (kind.source)(arg, headers),
+        None => cli_sse_source(arg, headers),
+    }
 }
 
 /// A `--poll URL` (or `--poll name=URL`): a polling source in `events` mode,
@@ -110,11 +114,14 @@ fn split_name(arg: &str) -> (Option<&str>, &str) {
 }
 
 fn cli_source(arg: &str, headers: &[String], kind: SourceKind) -> Result<SourceSpec, ConfigError> {
-    cli_source_checked(arg, headers, kind, check_http_url)
+    cli_source_with(arg, headers, kind, check_http_url)
 }
 
-/// [`cli_source`] with the kind's URL check.
-fn cli_source_checked(
+/// A command-line `URL` or `name=URL` as a source of `kind`, its URL
+/// checked by `check_url`, named after the host when it has no name, with
+/// the `-H` headers: what a kind's [`crate::source::registry::CliUrl`]
+/// builds on.
+pub fn cli_source_with(
     arg: &str,
     headers: &[String],
     kind: SourceKind,

@@ -93,6 +93,19 @@ pub struct Kind {
     /// A rule across all the sources, checked after each was validated
     /// (two webhook sources cannot share an address and a path).
     pub check_all: Option<CheckAllFn>,
+    /// The URL schemes that make a command-line `URL` (or `name=URL`) a
+    /// source of this kind (`ws`, `wss`). A URL no kind claims is an SSE
+    /// stream.
+    pub cli_url: Option<CliUrl>,
+}
+
+/// A kind's command-line URLs ([`Kind::cli_url`]).
+pub struct CliUrl {
+    /// The schemes it claims, in lower case.
+    pub schemes: &'static [&'static str],
+    /// The source for `URL` or `name=URL` with the `-H` headers (usually
+    /// [`crate::config::cli_source_with`] and the kind's default options).
+    pub source: fn(&str, &[String]) -> Result<SourceSpec, ConfigError>,
 }
 
 impl std::fmt::Debug for Kind {
@@ -173,6 +186,16 @@ impl Requested {
             named_after_host: false,
         }
     }
+}
+
+/// The kind that claims `url`'s scheme on the command line
+/// ([`Kind::cli_url`]), compared without case.
+pub fn cli_url_kind(url: &str) -> Option<&'static CliUrl> {
+    let (scheme, _) = url.split_once("://")?;
+    KINDS
+        .iter()
+        .filter_map(|k| k.cli_url.as_ref())
+        .find(|c| c.schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)))
 }
 
 /// The kind named `name`.

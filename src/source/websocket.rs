@@ -39,7 +39,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, error::CapacityError};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-pub use config::{GraphqlOptions, KIND, Protocol, WebSocketOptions, check_url, is_ws_url};
+pub use config::{GraphqlOptions, KIND, Protocol, WebSocketOptions, check_url};
 
 use super::{AUTH_RETRY_MIN, Backoff, DropKind, SourceCtx, SourceMsg, Status, base_headers, fmt_duration};
 use crate::config::SourceSpec;

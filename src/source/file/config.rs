@@ -25,6 +25,7 @@ pub static KIND: Kind = Kind {
     progress: true,
     view_line: None,
     check_all: None,
+    cli_url: None,
 };
 
 /// The recording keys as written.

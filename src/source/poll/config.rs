@@ -34,6 +34,7 @@ pub static KIND: Kind = Kind {
     progress: false,
     view_line: None,
     check_all: None,
+    cli_url: None,
 };
 
 /// The polling keys as written.

@@ -44,6 +44,7 @@ pub static KIND: Kind = Kind {
     progress: false,
     view_line: Some(view_line),
     check_all: Some(check_routes),
+    cli_url: None,
 };
 
 /// The webhook keys as written.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::task::JoinHandle;
 
-use super::super::registry::{Kind, SourceKind, Started, each};
+use super::super::registry::{CliUrl, Kind, SourceKind, Started, each};
 use crate::config::kit::{Ctx, Env, RawSource, Requested, expand as config_expand, headers, pointers};
 use crate::config::{ConfigError, SourceSpec, parse_duration};
 
@@ -31,7 +31,17 @@ pub static KIND: Kind = Kind {
     progress: false,
     view_line: None,
     check_all: None,
+    cli_url: Some(CliUrl {
+        schemes: &["ws", "wss"],
+        source: cli_source,
+    }),
 };
+
+/// A `ws://` or `wss://` URL (or `name=URL`) on the command line: a
+/// WebSocket source with default options.
+fn cli_source(arg: &str, headers: &[String]) -> Result<SourceSpec, ConfigError> {
+    crate::config::cli_source_with(arg, headers, WebSocketOptions::default().into(), check_url)
+}
 
 /// The WebSocket keys as written (`subscribe` and `query`: a string or a
 /// list of strings, checked by [`options`]).
@@ -182,11 +192,6 @@ pub type Invalid<'a> = &'a dyn Fn(&str, String) -> ConfigError;
 pub type Expand<'a> = &'a mut dyn FnMut(&str, &str) -> Result<String, ConfigError>;
 
 /// Whether `url` is a `ws://` or `wss://` URL (a command-line URL that is a
-/// WebSocket source).
-pub fn is_ws_url(url: &str) -> bool {
-    let lower = url.get(..6).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("ws://") || lower.starts_with("wss://")
-}
 
 /// `url` must be an absolute ws or wss URL.
 pub fn check_url(url: &str) -> Result<reqwest::Url, String> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::config::{GraphqlOptions, Protocol, WebSocketOptions};
-use crate::config::{Config, SourceKind, cli_websocket_source, parse_config};
+use crate::config::{Config, SourceKind, cli_url_source, parse_config};
 
 fn load(body: &str, env: &[(&str, &str)]) -> Result<Config, String> {
     let text = format!("[[source]]\nname = \"ws\"\nkind = \"websocket\"\n{body}\n");
@@ -98,14 +98,17 @@ fn websocket_keys_on_another_kind_are_rejected() {
 
 #[test]
 fn ws_urls_on_the_command_line_are_websocket_sources() {
-    let spec = cli_websocket_source("ticks=wss://feed.example/ws?x=1", &["X-Key: k".into()]).unwrap();
+    let spec = cli_url_source("ticks=wss://feed.example/ws?x=1", &["X-Key: k".into()]).unwrap();
     assert_eq!(
         (spec.name.as_str(), spec.url.as_str()),
         ("ticks", "wss://feed.example/ws?x=1")
     );
     assert_eq!(spec.kind, SourceKind::WebSocket(WebSocketOptions::default()));
     assert_eq!(spec.headers[0].name, "X-Key");
-    let spec = cli_websocket_source("ws://127.0.0.1:9/", &[]).unwrap();
+    let spec = cli_url_source("ws://127.0.0.1:9/", &[]).unwrap();
     assert_eq!(spec.name, "127.0.0.1");
-    assert!(super::is_ws_url("WSS://h/") && !super::is_ws_url("https://h/"));
+    let spec = cli_url_source("WSS://h/", &[]).unwrap();
+    assert!(matches!(spec.kind, SourceKind::WebSocket(_)));
+    let spec = cli_url_source("h=https://h/", &[]).unwrap();
+    assert!(matches!(spec.kind, SourceKind::Sse(_)));
 }
