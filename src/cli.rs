@@ -76,6 +76,21 @@ pub struct ResendArgs {
     /// they are skipped, and counted and named on stderr.
     #[arg(long)]
     pub include_unverified: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// How certificates are checked (every command that connects).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TlsArgs {
+    /// Trust the CA certificates in FILE (PEM) as well as the system's, for
+    /// every HTTPS, WSS or TLS connection. $SSL_CERT_FILE instead replaces the system's.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Do not check certificates at all (every affected status line
+    /// says so). For testing only.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// `resend --verify`.
@@ -166,14 +181,8 @@ pub struct CommonArgs {
     /// an explicit --config still applies.
     #[arg(long)]
     pub no_config: bool,
-    /// Trust the CA certificates in FILE (PEM) as well as the system's, for
-    /// every HTTPS source. $SSL_CERT_FILE instead replaces the system's.
-    #[arg(long, value_name = "FILE")]
-    pub cacert: Option<PathBuf>,
-    /// Do not check HTTPS certificates at all (every affected status line
-    /// says so). For testing only.
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Initial filter, e.g. 'type:charge.* .data.object.amount>1000
     /// -source:test'; may start with `-`. See `evtop help filter`.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]

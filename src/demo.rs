@@ -26,12 +26,14 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
-use axum::{Json, Router};
-use futures_util::Stream;
+use axum::{Extension, Json, Router};
+use futures_util::{Stream, StreamExt};
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{SourceSpec, SseOptions};
 use crate::event::{Pointers, now_millis};
+use crate::shutdown::Tasks;
 
 /// Event types of the demo stream and their relative weights.
 const TYPES: &[(&str, u32)] = &[
@@ -60,19 +62,26 @@ const SYMBOLS: &[(&str, f64)] = &[
     ("TYRELL", 189.90),
 ];
 
-/// Start the demo servers; returns the sources that watch them.
-pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
+/// Start the demo servers and senders on `tasks` (shutting it down stops
+/// them all); returns the sources that watch them.
+pub async fn start(tasks: &Tasks) -> anyhow::Result<Vec<SourceSpec>> {
     let list = EventList::default();
-    tokio::spawn(list.clone().grow());
+    tasks.spawn(list.clone().grow());
     let app = Router::new()
         .route("/stripe/events", get(stripe))
         .route("/quotes", get(quotes))
         .route("/v1/events", get(list_events))
-        .with_state(list);
+        .with_state(list)
+        .layer(Extension(tasks.cancelled()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+    // axum runs each connection on a task of its own: the server is not
+    // cancelled but shut down gracefully, which waits for its connections,
+    // and the streams above end when the token fires.
+    let stop = tasks.cancelled();
+    tasks.track(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned());
+        if let Err(e) = serve.await {
             tracing::error!("demo server stopped: {e}");
         }
     });
@@ -105,18 +114,21 @@ pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
         sse("stripe", "/stripe/events", false, stripe_pointers),
         sse("quotes", "/quotes", true, Pointers::default()),
         api,
-        webhooks::start()?,
+        webhooks::start(tasks)?,
     ];
-    sources.extend(websocket::start().await?);
+    sources.extend(websocket::start(tasks).await?);
     Ok(sources)
 }
 
-async fn stripe() -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+/// The Stripe-like stream, until the demo shuts down.
+async fn stripe(
+    Extension(stop): Extension<CancellationToken>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let stream = futures_util::stream::unfold(Stripe::new(), |mut s| async move {
         let ev = s.next().await;
         Some((Ok(ev), s))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Sse::new(stream.take_until(stop.cancelled_owned())).keep_alive(KeepAlive::default())
 }
 
 /// The Stripe-like generator: ~25 events/s with a burst every ~20 s.
@@ -188,7 +200,10 @@ impl Stripe {
     }
 }
 
-async fn quotes() -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+/// The quote board (snapshot, then patches), until the demo shuts down.
+async fn quotes(
+    Extension(stop): Extension<CancellationToken>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let board: Vec<serde_json::Value> = SYMBOLS
         .iter()
         .map(|(s, px)| json!({"symbol": s, "price": px, "volume": 0}))
@@ -215,8 +230,8 @@ async fn quotes() -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
             Some((Ok(ev), (rng, prices, n + 1)))
         },
     );
-    let stream = futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(snapshot) }), patches);
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let stream = futures_util::stream::once(async { Ok(snapshot) }).chain(patches);
+    Sse::new(stream.take_until(stop.cancelled_owned())).keep_alive(KeepAlive::default())
 }
 
 /// Events the demo's list endpoint serves, oldest first (at most

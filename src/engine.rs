@@ -35,7 +35,7 @@ pub use crate::source::http::CONNECT_TIMEOUT;
 /// TCP keepalive on every connection, so the OS notices dead peers too.
 pub const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 /// How long shutdown waits for source tasks to finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// Running sources.
 pub struct Engine {
@@ -51,6 +51,7 @@ impl Engine {
     /// Start one task per source. Must be called inside a tokio runtime.
     pub fn start(sources: &[SourceSpec], settings: &Settings, secrets: &[String]) -> anyhow::Result<Engine> {
         let client = client_for(&settings.tls)?;
+        let tls = Arc::new(settings.tls.clone());
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let cancel = CancellationToken::new();
         let secrets: Arc<[String]> = secrets.into();
@@ -72,6 +73,7 @@ impl Engine {
                 secrets: secrets.clone(),
                 tls_unchecked: settings.tls.insecure
                     && (spec.url.starts_with("https:") || spec.url.starts_with("wss:")),
+                tls: tls.clone(),
             };
             launcher.add(Arc::new(spec.clone()), ctx);
             resync.push(notify);
@@ -106,19 +108,10 @@ pub fn http_client() -> anyhow::Result<reqwest::Client> {
     client_for(&Tls::default())
 }
 
-/// The one HTTP client every source shares (connection pool, TLS config).
-///
-/// Certificates are checked by rustls-platform-verifier: on Linux against
-/// the system's roots as `rustls-native-certs` finds them, which honours
-/// `$SSL_CERT_FILE` and `$SSL_CERT_DIR` (they *replace* the system's
-/// roots); `--cacert`'s certificates are trusted *as well*.
+/// The one HTTP client every source shares (connection pool, TLS config:
+/// [`source::http::client_builder_for`]).
 pub fn client_for(tls: &Tls) -> anyhow::Result<reqwest::Client> {
-    let mut builder = source::http::client_builder().tcp_keepalive(TCP_KEEPALIVE);
-    if let Some(pem) = &tls.extra_roots_pem {
-        builder = builder.tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem)?);
-    }
-    if tls.insecure {
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    Ok(builder.build()?)
+    Ok(source::http::client_builder_for(tls)?
+        .tcp_keepalive(TCP_KEEPALIVE)
+        .build()?)
 }

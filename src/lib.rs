@@ -49,6 +49,16 @@
 //!   deliveries, verifies their signatures, answers at once (or passes them
 //!   on to an app with `forward_to`) and numbers redeliveries — each event
 //!   carries a [`event::WebhookMeta`].
+//! - Below the kinds: [`source::http`] (the HTTP client every kind and
+//!   `resend` build from, `Retry-After`, [`source::http::TransportError`]: why
+//!   a request failed, typed, in words without secrets), [`source::tls`]
+//!   (rustls for kinds that do TLS themselves; certificate errors in words),
+//!   [`source::Backoff`] (one retry strategy, time passed in, the same rule
+//!   for HTTP statuses everywhere).
+//! - Shutdown: every task a source starts is spawned on the engine's
+//!   `TaskTracker` ([`source::SourceCtx::tasks`]) and ends on its token; the
+//!   demo's servers use [`shutdown::Tasks`], the same pair. Stopping waits for
+//!   all of them.
 //! - [`store`]: the single owner of buffered events (a compact ring),
 //!   per-source state documents and counters, per-type rates. Pure: no I/O,
 //!   no clock; the caller passes `now`.
@@ -88,6 +98,7 @@ pub mod output;
 pub mod recording;
 pub mod resend;
 pub mod sanitize;
+pub mod shutdown;
 pub mod source;
 pub mod store;
 pub mod tail;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use evtop::cli::{Cli, Command, CommonArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput};
+use evtop::cli::{Cli, Command, CommonArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput, TlsArgs};
 use evtop::config::{self, Config, SourceSpec};
 use evtop::filter::Filter;
 use evtop::output::Format;
@@ -62,16 +62,19 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
             let (mut config, filter) = prepare(&demo.args.common, true)?;
             let rt = runtime()?;
             let code = rt.block_on(async {
-                let demo_sources = evtop::demo::start().await?;
+                let servers = evtop::shutdown::Tasks::default();
+                let demo_sources = evtop::demo::start(&servers).await?;
                 config.sources = merge(demo_sources, std::mem::take(&mut config.sources))?;
-                if demo.tail {
+                let code = if demo.tail {
                     announce(&config);
                     let opts = tail_options(&demo.args.output, colors_wanted(&demo.args.common), filter);
-                    Ok::<_, Fatal>(tail::run(config, opts).await?)
+                    tail::run(config, opts).await?
                 } else {
                     let color = colors_wanted(&demo.args.common);
-                    Ok(evtop::tui::run(config, filter, color).await?)
-                }
+                    evtop::tui::run(config, filter, color).await?
+                };
+                servers.shutdown(evtop::engine::SHUTDOWN_GRACE).await;
+                Ok::<_, Fatal>(code)
             })?;
             Ok(code)
         }
@@ -161,6 +164,7 @@ fn resend(args: ResendArgs) -> Result<u8, Fatal> {
         verify,
         key,
         include_unverified: args.include_unverified,
+        tls: tls(&args.tls)?,
     };
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     Ok(tail_runtime()?.block_on(evtop::resend::run(opts, &mut out, &mut err))?)
@@ -225,7 +229,7 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
     if let Some(p) = &config.path {
         config::set_in_use(p);
     }
-    config.settings.tls = tls(common)?;
+    config.settings.tls = tls(&common.tls)?;
     if common.interval.is_some() && common.polls.is_empty() && common.diffs.is_empty() {
         return Err(Fatal::Usage(
             "--interval applies to --poll and --diff sources; none was given".into(),
@@ -281,8 +285,8 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
 }
 
 /// `--cacert` (read and checked now) and `--insecure`.
-fn tls(common: &CommonArgs) -> Result<config::Tls, Fatal> {
-    let extra_roots_pem = match &common.cacert {
+fn tls(args: &TlsArgs) -> Result<config::Tls, Fatal> {
+    let extra_roots_pem = match &args.cacert {
         None => None,
         Some(path) => {
             let pem = std::fs::read(path)
@@ -301,7 +305,7 @@ fn tls(common: &CommonArgs) -> Result<config::Tls, Fatal> {
     };
     Ok(config::Tls {
         extra_roots_pem,
-        insecure: common.insecure,
+        insecure: args.insecure,
     })
 }
 

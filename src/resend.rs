@@ -67,6 +67,8 @@ pub struct ResendOptions {
     /// Also send the deliveries that failed verification when received,
     /// as recorded and never re-signed (`--include-unverified`).
     pub include_unverified: bool,
+    /// `--cacert`, `--insecure`.
+    pub tls: crate::config::Tls,
 }
 
 /// Ids of skipped deliveries named in the summary; the rest are counted.
@@ -77,7 +79,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Resend; `out` gets one line per delivery, `err` the bad lines.
 pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<u8> {
-    let client = reqwest::Client::builder()
+    let client = crate::source::http::client_builder_for(&opts.tls)?
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
         .user_agent(concat!("evtop/", env!("CARGO_PKG_VERSION"), " resend"))
@@ -138,7 +140,11 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
             }
             Err(e) => {
                 failed += 1;
-                writeln!(out, "ERR {what}: {}", crate::source::http::describe_error(e))?;
+                writeln!(
+                    out,
+                    "ERR {what}: {}",
+                    crate::source::http::TransportError::from(e)
+                )?;
             }
         }
     }

@@ -22,13 +22,13 @@ pub mod http;
 pub mod poll;
 pub mod registry;
 pub mod sse;
-mod tls;
+pub mod tls;
 pub mod webhook;
 pub mod websocket;
 
 pub(crate) use http::base_headers;
 pub use http::{
-    ERROR_BODY_QUOTE, RETRY_AFTER_MAX, describe_error, http_failure, quote_body, quote_text, retry_after,
+    ERROR_BODY_QUOTE, RETRY_AFTER_MAX, TransportError, http_failure, quote_body, quote_text, retry_after,
     status_text,
 };
 pub use registry::{Kind, Launcher, SourceKind};
@@ -134,6 +134,9 @@ pub struct SourceCtx {
     /// An HTTPS source under `--insecure`: every live status says its
     /// certificate is not checked.
     pub tls_unchecked: bool,
+    /// `--cacert` and `--insecure`, for kinds that do TLS themselves
+    /// ([`tls::client_config`]); `client` has them already.
+    pub tls: Arc<crate::config::Tls>,
 }
 
 impl SourceCtx {
@@ -269,6 +272,22 @@ impl Backoff {
         let half = ceiling / 2;
         let jitter_ms = self.rng.u64(0..=half.as_millis() as u64);
         half + Duration::from_millis(jitter_ms)
+    }
+
+    /// The delay after an HTTP error status at `now`, the same for every
+    /// kind: 401/403/404 (the credentials or the URL are wrong, asking
+    /// again soon will not help) at least [`AUTH_RETRY_MIN`]; 429 and 5xx
+    /// what the server asked for (`retry_after`) when it did; otherwise the
+    /// next backoff delay.
+    pub fn after_status(&mut self, status: u16, retry_after: Option<Duration>, now: Instant) -> Duration {
+        match (status, retry_after) {
+            (401 | 403 | 404, ra) => self
+                .next_delay(now)
+                .max(AUTH_RETRY_MIN)
+                .max(ra.unwrap_or_default()),
+            (429 | 500..=599, Some(ra)) => ra,
+            _ => self.next_delay(now),
+        }
     }
 
     /// A connection (or request) was good from `since`: the next delay

@@ -24,6 +24,8 @@ mod poll_source;
 mod replay;
 #[path = "integration/resend.rs"]
 mod resend;
+#[path = "integration/shutdown.rs"]
+mod shutdown;
 #[path = "integration/sse_source.rs"]
 mod sse_source;
 #[path = "integration/tail_binary.rs"]

@@ -32,7 +32,7 @@ const TYPES: &[&str] = &[
 
 /// The webhook source (the `stripe` preset's settings), listening on a
 /// free port, with its sender started.
-pub fn start() -> anyhow::Result<SourceSpec> {
+pub fn start(tasks: &crate::shutdown::Tasks) -> anyhow::Result<SourceSpec> {
     // A free port now; the source binds it a moment later (and retries if
     // something else took it meanwhile).
     let port = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
@@ -40,7 +40,7 @@ pub fn start() -> anyhow::Result<SourceSpec> {
         .port();
     let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let url = listen_url(listen, PATH);
-    tokio::spawn(send(url.clone()));
+    tasks.spawn(send(url.clone()));
     Ok(SourceSpec {
         name: "stripe-hooks".to_owned(),
         url_display: url.clone(),

@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::config::SourceSpec;
+use crate::shutdown::Tasks;
 
 const PRODUCTS: &[(&str, f64)] = &[
     ("BTC-USD", 97_250.0),
@@ -29,13 +30,13 @@ const PRODUCTS: &[(&str, f64)] = &[
 
 /// Start both servers; returns their sources (`ticker`, `orders`), made
 /// from config text exactly as a user's would be.
-pub async fn start() -> anyhow::Result<Vec<SourceSpec>> {
+pub async fn start(tasks: &Tasks) -> anyhow::Result<Vec<SourceSpec>> {
     let ticker = TcpListener::bind("127.0.0.1:0").await?;
     let ticker_addr = ticker.local_addr()?;
-    tokio::spawn(accept_loop(ticker, false));
+    tasks.spawn(accept_loop(ticker, false, tasks.clone()));
     let gql = TcpListener::bind("127.0.0.1:0").await?;
     let gql_addr = gql.local_addr()?;
-    tokio::spawn(accept_loop(gql, true));
+    tasks.spawn(accept_loop(gql, true, tasks.clone()));
     let toml = format!(
         r#"
 [[source]]
@@ -63,13 +64,14 @@ id_pointer = "/data/orderPlaced/id"
     Ok(crate::config::parse_config(&toml, "demo", &|_| None)?.sources)
 }
 
-async fn accept_loop(listener: TcpListener, graphql: bool) {
+async fn accept_loop(listener: TcpListener, graphql: bool, tasks: Tasks) {
     while let Ok((sock, _)) = listener.accept().await {
-        tokio::spawn(async move {
+        let inner = tasks.clone();
+        tasks.spawn(async move {
             let result = if graphql {
-                graphql_conn(sock).await
+                graphql_conn(sock, inner).await
             } else {
-                ticker_conn(sock).await
+                ticker_conn(sock, inner).await
             };
             if let Err(e) = result {
                 tracing::debug!("demo websocket connection ended: {e}");
@@ -79,7 +81,7 @@ async fn accept_loop(listener: TcpListener, graphql: bool) {
 }
 
 /// One ticker client: wait for its subscribe frame, then stream.
-async fn ticker_conn(sock: TcpStream) -> anyhow::Result<()> {
+async fn ticker_conn(sock: TcpStream, tasks: Tasks) -> anyhow::Result<()> {
     let ws = tokio_tungstenite::accept_async(sock).await?;
     let (mut tx, mut rx) = ws.split();
     // Wait for the subscribe frame; answer pings meanwhile (tungstenite does).
@@ -101,7 +103,7 @@ async fn ticker_conn(sock: TcpStream) -> anyhow::Result<()> {
         }
     }
     // Keep reading (pongs, closes) while writing.
-    let reader = tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
+    let reader = tasks.spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
     let mut rng = fastrand::Rng::new();
     let mut prices: Vec<f64> = PRODUCTS.iter().map(|(_, p)| *p).collect();
     let mut sequence: u64 = 1_000_000 + rng.u64(..1000);
@@ -127,11 +129,11 @@ async fn ticker_conn(sock: TcpStream) -> anyhow::Result<()> {
 }
 
 /// One GraphQL client: `graphql-transport-ws` with `orderPlaced` results.
-async fn graphql_conn(sock: TcpStream) -> anyhow::Result<()> {
+async fn graphql_conn(sock: TcpStream, tasks: Tasks) -> anyhow::Result<()> {
     let ws = tokio_tungstenite::accept_hdr_async(sock, choose_subprotocol).await?;
     let (mut tx, mut rx) = ws.split();
     let (out, mut outgoing) = mpsc::channel::<String>(64);
-    let writer = tokio::spawn(async move {
+    let writer = tasks.spawn(async move {
         while let Some(text) = outgoing.recv().await {
             if tx.send(Message::text(text)).await.is_err() {
                 break;
@@ -151,7 +153,7 @@ async fn graphql_conn(sock: TcpStream) -> anyhow::Result<()> {
                     .as_str()
                     .unwrap_or("main")
                     .to_owned();
-                streams.push(tokio::spawn(orders(id, shop, out.clone())));
+                streams.push(tasks.spawn(orders(id, shop, out.clone())));
             }
             _ => {}
         }

@@ -1,7 +1,11 @@
 //! Shared HTTP below the kinds: the client every HTTP client of evtop is
-//! built from (user agent, connect timeout), a source's request headers,
-//! `Retry-After`, and error texts that never carry a secret (the cause
-//! chain of a transport error, the quoted start of an error body).
+//! built from (user agent, connect timeout, `--cacert`/`--insecure`), a
+//! source's request headers, `Retry-After`, and [`TransportError`]: why a
+//! request failed, typed for the retry policy ([`Backoff::after_status`])
+//! and shown in words that never carry a secret (the cause chain of a
+//! transport error, the quoted start of an error body).
+//!
+//! [`Backoff::after_status`]: super::Backoff::after_status
 
 use std::time::Duration;
 
@@ -11,7 +15,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::time::Instant;
 
 use super::tls;
-use crate::config::SourceSpec;
+use crate::config::{SourceSpec, Tls};
 
 /// How long to wait for a TCP connection before calling it failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -29,6 +33,148 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
+}
+
+/// A client with evtop's certificate checks: rustls-platform-verifier, on
+/// Linux against the system's roots as `rustls-native-certs` finds them
+/// (which honours `$SSL_CERT_FILE` and `$SSL_CERT_DIR`: they *replace* the
+/// system's roots); `--cacert`'s certificates are trusted *as well*;
+/// `--insecure` accepts any.
+pub fn client_builder_for(tls: &Tls) -> Result<reqwest::ClientBuilder, TransportError> {
+    let mut builder = client_builder();
+    if let Some(pem) = &tls.extra_roots_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| TransportError::TlsSetup(e.to_string()))?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    if tls.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    Ok(builder)
+}
+
+/// Why a request, or a connection's setup, failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// No answer: cannot connect, timed out, refused certificate,
+    /// connection lost. `detail`: the cause chain (or the certificate
+    /// problem in words), never the URL.
+    #[error("{what}{detail}")]
+    Network { what: Network, detail: String },
+    /// An HTTP error status (`HTTP 503 Service Unavailable: <start of the
+    /// body>`), with the `Retry-After` it asked for.
+    #[error("HTTP {}{}", status_text(*.status), quoted(.body))]
+    Status {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        /// The start of the body, one line ([`quote_text`]).
+        body: String,
+    },
+    /// A 2xx of the wrong content type (a JSON API where a stream was
+    /// expected); `hint` says what to try instead.
+    #[error("HTTP {status} but content type is {content_type}, expected {expected}{hint}")]
+    ContentType {
+        status: u16,
+        /// As sent, or `no content type`.
+        content_type: String,
+        expected: &'static str,
+        hint: &'static str,
+    },
+    /// A configured header cannot be sent.
+    #[error("invalid header name {0:?}")]
+    HeaderName(String),
+    /// A configured header's value cannot be sent (the value is not shown).
+    #[error("invalid value for header {0}")]
+    HeaderValue(String),
+    /// An answer larger than evtop keeps (`limit` bytes, set by `key`).
+    #[error("its answer is over {limit} bytes ({key})")]
+    TooLarge { limit: usize, key: &'static str },
+    /// The source's URL cannot be requested.
+    #[error("invalid URL: {0}")]
+    InvalidUrl(String),
+    /// The TLS configuration could not be built.
+    #[error("TLS setup failed: {0}")]
+    TlsSetup(String),
+}
+
+/// What kind of network failure ([`TransportError::Network`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Network {
+    #[error("timed out")]
+    Timeout,
+    #[error("cannot connect")]
+    Connect,
+    #[error("connection lost")]
+    Lost,
+    #[error("request failed")]
+    Other,
+}
+
+/// `: body`, or nothing for an empty body.
+fn quoted(body: &str) -> String {
+    if body.is_empty() {
+        String::new()
+    } else {
+        format!(": {body}")
+    }
+}
+
+impl TransportError {
+    /// The HTTP status, when the server answered with an error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            TransportError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The `Retry-After` of an error status.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            TransportError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// A reqwest error as one line: the whole cause chain (so a TLS failure says
+/// so), never the URL (which may hold a secret). A certificate the checks
+/// refused is said in words with the next step (`self-signed certificate;
+/// use --cacert FILE …`), not as rustls's variant name.
+impl From<reqwest::Error> for TransportError {
+    fn from(err: reqwest::Error) -> Self {
+        let err = err.without_url();
+        if let Some(words) = tls::certificate_problem(&err) {
+            return TransportError::Network {
+                what: Network::Connect,
+                detail: format!(": {words}"),
+            };
+        }
+        let what = if err.is_timeout() {
+            Network::Timeout
+        } else if err.is_connect() {
+            Network::Connect
+        } else if err.is_body() || err.is_decode() {
+            Network::Lost
+        } else {
+            Network::Other
+        };
+        let mut detail = String::new();
+        let mut source = std::error::Error::source(&err);
+        let mut last = String::new();
+        while let Some(cause) = source {
+            let s = cause.to_string();
+            // hyper-util's "client error (Connect)" layer says nothing the
+            // summary above has not said.
+            if !s.is_empty() && !last.contains(&s) && !s.starts_with("client error (") {
+                detail.push_str(": ");
+                detail.push_str(&s);
+                last = s;
+            }
+            source = cause.source();
+        }
+        TransportError::Network { what, detail }
+    }
 }
 
 /// The delay a `Retry-After` header asks for: delta-seconds or an HTTP date.
@@ -51,16 +197,16 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 pub(crate) fn base_headers(
     spec: &SourceSpec,
     defaults: &[(HeaderName, &'static str)],
-) -> Result<HeaderMap, String> {
+) -> Result<HeaderMap, TransportError> {
     let mut map = HeaderMap::new();
     for (name, value) in defaults {
         map.insert(name.clone(), HeaderValue::from_static(value));
     }
     for h in &spec.headers {
         let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| format!("invalid header name {:?}", h.name))?;
+            .map_err(|_| TransportError::HeaderName(h.name.clone()))?;
         let mut value =
-            HeaderValue::from_str(&h.value).map_err(|_| format!("invalid value for header {}", h.name))?;
+            HeaderValue::from_str(&h.value).map_err(|_| TransportError::HeaderValue(h.name.clone()))?;
         value.set_sensitive(h.sensitive);
         map.insert(name, value);
     }
@@ -75,18 +221,17 @@ pub fn status_text(status: StatusCode) -> String {
     }
 }
 
-/// An HTTP error response as the status text shows it — `HTTP 503 Service
-/// Unavailable: <start of the body>` — with the `Retry-After` it asked for.
-pub async fn http_failure(resp: reqwest::Response) -> (reqwest::StatusCode, Option<Duration>, String) {
+/// An HTTP error response as a [`TransportError::Status`]: its status,
+/// the `Retry-After` it asked for and the start of its body.
+pub async fn http_failure(resp: reqwest::Response) -> TransportError {
     let status = resp.status();
-    let retry = retry_after(resp.headers());
+    let retry_after = retry_after(resp.headers());
     let body = quote_body(resp).await;
-    let mut reason = format!("HTTP {}", status_text(status));
-    if !body.is_empty() {
-        reason.push_str(": ");
-        reason.push_str(&body);
+    TransportError::Status {
+        status,
+        retry_after,
+        body,
     }
-    (status, retry, reason)
 }
 
 /// The start of an error response's body, on one line, for the status text.
@@ -117,40 +262,6 @@ pub fn quote_text(text: &str) -> String {
         text.push('…');
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A reqwest error as one line: the whole cause chain (so a TLS failure says
-/// so), never the URL (which may hold a secret). A certificate the checks
-/// refused is said in words with the next step (`self-signed certificate;
-/// use --cacert FILE …`), not as rustls's variant name.
-pub fn describe_error(err: reqwest::Error) -> String {
-    let err = err.without_url();
-    if let Some(words) = tls::certificate_problem(&err) {
-        return format!("cannot connect: {words}");
-    }
-    let mut text = if err.is_timeout() {
-        "timed out".to_owned()
-    } else if err.is_connect() {
-        "cannot connect".to_owned()
-    } else if err.is_body() || err.is_decode() {
-        "connection lost".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
-    let mut source = std::error::Error::source(&err);
-    let mut last = String::new();
-    while let Some(cause) = source {
-        let s = cause.to_string();
-        // hyper-util's "client error (Connect)" layer says nothing the
-        // summary above has not said.
-        if !s.is_empty() && !last.contains(&s) && !s.starts_with("client error (") {
-            text.push_str(": ");
-            text.push_str(&s);
-            last = s;
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ use reqwest::header::ACCEPT;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::http::TransportError;
 use super::{Backoff, DropKind, SourceCtx, SourceMsg, Status, base_headers};
 use crate::config::{PollMode, PollOptions, SourceSpec};
 use crate::event::{Event, Pointers, now_millis};
@@ -65,13 +66,13 @@ pub const LIMIT_PARAM: &str = "limit";
 /// Run a polling source until shutdown.
 pub async fn run(spec: Arc<SourceSpec>, opts: PollOptions, ctx: SourceCtx) {
     let start = base_headers(&spec, &[(ACCEPT, "application/json")]).and_then(|headers| {
-        let url = Url::parse(&spec.url).map_err(|e| format!("invalid URL: {e}"))?;
+        let url = Url::parse(&spec.url).map_err(|e| TransportError::InvalidUrl(e.to_string()))?;
         Ok((headers, url))
     });
     let (headers, url) = match start {
         Ok(v) => v,
-        Err(reason) => {
-            ctx.status(Status::Closed(reason)).await;
+        Err(e) => {
+            ctx.status(Status::Closed(e.to_string())).await;
             return;
         }
     };
@@ -154,8 +155,9 @@ impl Poller {
             match outcome {
                 Outcome::Cancelled => return,
                 Outcome::Polled => {}
-                Outcome::Http { reason, .. } | Outcome::Network(reason) => {
+                Outcome::Failed(e) => {
                     self.io.last_drop = None;
+                    let reason = e.to_string();
                     if !self.io.report(Status::Retrying { delay: wait, reason }).await {
                         return;
                     }

@@ -34,9 +34,10 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
 use tokio::time::Instant;
 
+use super::http::TransportError;
 use super::{
-    AUTH_RETRY_MIN, Backoff, DropKind, SERVER_RETRY_MAX, SERVER_RETRY_MIN, SourceCtx, SourceMsg, Status,
-    base_headers, describe_error, http_failure,
+    Backoff, DropKind, SERVER_RETRY_MAX, SERVER_RETRY_MIN, SourceCtx, SourceMsg, Status, base_headers,
+    http_failure,
 };
 use crate::config::{SourceSpec, SseOptions};
 use crate::event::now_millis;
@@ -54,14 +55,9 @@ enum Outcome {
         up_for: Duration,
         resync: bool,
     },
-    /// An HTTP error status.
-    Http {
-        status: StatusCode,
-        retry_after: Option<Duration>,
-        reason: String,
-    },
-    /// Could not connect, or connected to something that is not SSE.
-    Failed(String),
+    /// Could not connect, an HTTP error status, or connected to something
+    /// that is not SSE.
+    Failed(TransportError),
 }
 
 /// Run an SSE source until shutdown or HTTP 204.
@@ -74,8 +70,8 @@ pub async fn run(spec: Arc<SourceSpec>, opts: SseOptions, ctx: SourceCtx) {
     let defaults = [(ACCEPT, "text/event-stream"), (CACHE_CONTROL, "no-cache")];
     let headers = match base_headers(&spec, &defaults) {
         Ok(h) => h,
-        Err(reason) => {
-            ctx.status(Status::Closed(reason)).await;
+        Err(e) => {
+            ctx.status(Status::Closed(e.to_string())).await;
             return;
         }
     };
@@ -110,25 +106,16 @@ pub async fn run(spec: Arc<SourceSpec>, opts: SseOptions, ctx: SourceCtx) {
                     reason,
                 )
             }
-            Outcome::Http {
-                status,
-                retry_after,
-                reason,
-            } => {
-                let delay = match status.as_u16() {
-                    401 | 403 | 404 => backoff.next_delay(Instant::now()).max(AUTH_RETRY_MIN),
-                    429 | 500..=599 => retry_after
-                        .or(conn.server_retry)
-                        .unwrap_or_else(|| backoff.next_delay(Instant::now())),
-                    _ => backoff.next_delay(Instant::now()),
+            Outcome::Failed(e) => {
+                let now = Instant::now();
+                let delay = match e.status() {
+                    Some(status) => {
+                        backoff.after_status(status.as_u16(), e.retry_after().or(conn.server_retry), now)
+                    }
+                    None => conn.server_retry.unwrap_or_else(|| backoff.next_delay(now)),
                 };
-                (delay, reason)
+                (delay, e.to_string())
             }
-            Outcome::Failed(reason) => (
-                conn.server_retry
-                    .unwrap_or_else(|| backoff.next_delay(Instant::now())),
-                reason,
-            ),
         };
         if !ctx.status(Status::Retrying { delay, reason }).await {
             return;
@@ -164,19 +151,14 @@ impl Connection {
         }
         let resp = match req.send().await {
             Ok(r) => r,
-            Err(e) => return Outcome::Failed(describe_error(e)),
+            Err(e) => return Outcome::Failed(e.into()),
         };
         let status = resp.status();
         if status == StatusCode::NO_CONTENT {
             return Outcome::Stop;
         }
         if !status.is_success() {
-            let (status, retry, reason) = http_failure(resp).await;
-            return Outcome::Http {
-                status,
-                retry_after: retry,
-                reason,
-            };
+            return Outcome::Failed(http_failure(resp).await);
         }
         let content_type = resp
             .headers()
@@ -202,10 +184,12 @@ impl Connection {
             } else {
                 ""
             };
-            return Outcome::Failed(format!(
-                "HTTP {} but content type is {got}, expected text/event-stream{hint}",
-                status.as_u16()
-            ));
+            return Outcome::Failed(TransportError::ContentType {
+                status: status.as_u16(),
+                content_type: got,
+                expected: "text/event-stream",
+                hint,
+            });
         }
         if !ctx
             .status(Status::Live(format!("HTTP {}", status.as_u16())))
@@ -249,7 +233,7 @@ impl Connection {
                     );
                 }
                 Ok(None) => return ended("connection closed by server".into(), false),
-                Ok(Some(Err(e))) => return ended(describe_error(e), false),
+                Ok(Some(Err(e))) => return ended(TransportError::from(e).to_string(), false),
                 Ok(Some(Ok(chunk))) => chunk,
             };
             parser.feed(&chunk, &mut items);

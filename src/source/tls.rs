@@ -1,6 +1,90 @@
 //! Certificate errors in words: what rustls refused, said the way a user
 //! can act on (`self-signed certificate; use --cacert FILE …`) instead of
-//! its variant names (`CaUsedAsEndEntity`). Used by `describe_error`.
+//! its variant names (`CaUsedAsEndEntity`), used by [`TransportError`]'s
+//! words; and the rustls configuration for kinds that do TLS themselves.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+use super::http::TransportError;
+use crate::config::Tls;
+
+/// The rustls configuration for a kind that speaks TLS itself (`wss://`,
+/// `tls://`): the same checks as the HTTP client's — rustls-platform-verifier
+/// (the system's roots, which honour `$SSL_CERT_FILE`/`$SSL_CERT_DIR` on
+/// Linux) plus `--cacert`'s certificates — or none under `--insecure`.
+pub fn client_config(tls: &Tls) -> Result<Arc<ClientConfig>, TransportError> {
+    let setup = |e: &dyn std::fmt::Display| TransportError::TlsSetup(e.to_string());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| setup(&e))?;
+    let config = if tls.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+            .with_no_client_auth()
+    } else {
+        let extra = match &tls.extra_roots_pem {
+            Some(pem) => CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| setup(&format!("--cacert: {e}")))?,
+            None => Vec::new(),
+        };
+        let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
+            .map_err(|e| setup(&e))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+/// `--insecure`: every certificate accepted, signatures still checked for
+/// form so the handshake completes.
+#[derive(Debug)]
+struct AcceptAny(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
 
 /// The certificate error somewhere in `err`'s cause chain, in words, with
 /// what to do about it. rustls's error hides inside an `io::Error` whose

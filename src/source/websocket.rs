@@ -18,14 +18,13 @@
 //! protocol cannot skip it, so the source reconnects.
 //!
 //! The kind's config keys are in [`config`], the GraphQL messages in
-//! `graphql`, the `wss://` connector in `tls`.
+//! `graphql`, `wss://` uses the shared [`super::tls::client_config`].
 
 pub mod config;
 #[cfg(test)]
 mod config_tests;
 mod graphql;
 mod status;
-mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,7 +49,7 @@ use status::{close_text, upgrade_failure};
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long the upgrade (and GraphQL's `connection_ack`) may take.
-const HANDSHAKE_TIMEOUT: Duration = crate::engine::CONNECT_TIMEOUT;
+const HANDSHAKE_TIMEOUT: Duration = super::http::CONNECT_TIMEOUT;
 
 /// How one connection ended.
 enum Outcome {
@@ -78,7 +77,9 @@ pub async fn run(spec: Arc<SourceSpec>, opts: WebSocketOptions, ctx: SourceCtx) 
     let mut backoff = Backoff::default();
     let setup = base_headers(&spec, &[]).and_then(|headers| {
         let connector = if spec.url.starts_with("wss:") {
-            Some(tls::connector(ctx.tls_unchecked)?)
+            Some(tokio_tungstenite::Connector::Rustls(super::tls::client_config(
+                &ctx.tls,
+            )?))
         } else {
             None
         };
@@ -86,8 +87,8 @@ pub async fn run(spec: Arc<SourceSpec>, opts: WebSocketOptions, ctx: SourceCtx) 
     });
     let (headers, connector) = match setup {
         Ok(s) => s,
-        Err(reason) => {
-            ctx.status(Status::Closed(reason)).await;
+        Err(e) => {
+            ctx.status(Status::Closed(e.to_string())).await;
             return;
         }
     };
@@ -116,14 +117,7 @@ pub async fn run(spec: Arc<SourceSpec>, opts: WebSocketOptions, ctx: SourceCtx) 
                 status,
                 retry_after,
                 reason,
-            } => {
-                let delay = match status {
-                    401 | 403 | 404 => backoff.next_delay(Instant::now()).max(AUTH_RETRY_MIN),
-                    429 | 500..=599 => retry_after.unwrap_or_else(|| backoff.next_delay(Instant::now())),
-                    _ => backoff.next_delay(Instant::now()),
-                };
-                (delay, reason)
-            }
+            } => (backoff.after_status(status, retry_after, Instant::now()), reason),
             Outcome::Failed(reason) => (backoff.next_delay(Instant::now()), reason),
         };
         if !ctx.status(Status::Retrying { delay, reason }).await {

@@ -1,7 +1,8 @@
 //! TLS through the real binary against a real `openssl s_server`:
 //! certificate errors in words with the next step, `--cacert` and
 //! `$SSL_CERT_FILE` making a private CA trusted, and `--insecure` saying on
-//! the status line that nothing was checked.
+//! the status line that nothing was checked; the same checks and `--cacert`
+//! for `wss://` against Python's `websockets` over TLS.
 
 use std::path::Path;
 use std::process::{Command as StdCommand, Output, Stdio};
@@ -237,4 +238,37 @@ async fn a_self_signed_certificate_is_named_and_insecure_says_so_on_the_status_l
         "{err}"
     );
     assert_eq!(ndjson_lines(&out.stdout)[0]["type"], "tls.ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wss_takes_the_same_certificate_checks_and_cacert_as_https() {
+    let dir = tempfile::tempdir().unwrap();
+    make_certs(dir.path());
+    let (cert, key) = (dir.path().join("leaf.pem"), dir.path().join("leaf.key"));
+    let server = crate::websocket_servers::python(serde_json::json!({
+        "frames": 3, "tls": [cert.display().to_string(), key.display().to_string()],
+    }))
+    .await;
+    let url = format!("w=wss://127.0.0.1:{}/feed", server.port);
+
+    let out = run(evtop(dir.path()).args(["tail", "--duration", "1s", &url])).await;
+    let err = stderr(&out);
+    assert!(
+        err.contains("w: cannot connect: certificate not trusted (self-signed, or signed by a CA this system does not know); use --cacert FILE"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    let ca = dir.path().join("ca.pem");
+    let out = run(evtop(dir.path())
+        .args(["tail", "--format", "ndjson", "--count", "3", "--cacert"])
+        .arg(&ca)
+        .arg(&url))
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    let seqs: Vec<_> = ndjson_lines(&out.stdout)
+        .iter()
+        .map(|l| l["data"]["seq"].clone())
+        .collect();
+    assert_eq!(seqs, [0, 1, 2], "{out:?}");
 }

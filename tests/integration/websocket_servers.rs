@@ -20,14 +20,15 @@ use tokio::process::{Child, Command};
 pub const PY_WEBSOCKETS: &str = "websockets==15.0.1";
 
 /// A plain WebSocket server on Python's `websockets`. argv[1]: JSON options
-/// {port, frames, close: [code, reason], token, big, binary}. With `token`,
+/// {port, frames, close: [code, reason], token, big, binary, tls: [cert,
+/// key]} (`tls`: wss with that PEM certificate and key). With `token`,
 /// an upgrade without `Authorization: Bearer <token>` gets 401. Each
 /// connection: wait for one message (the subscribe frame) when
 /// `waitSubscribe`, send `frames` ticks, then `binary` frames, then a text
 /// message of `big` bytes, then close with `close`; every message received
 /// is logged as `RECV <text>`.
 const PY_SERVER: &str = r#"
-import asyncio, json, sys
+import asyncio, json, ssl, sys
 from http import HTTPStatus
 import websockets
 from websockets.asyncio.server import serve
@@ -72,8 +73,12 @@ async def handler(ws):
     await task
 
 async def main():
+    context = None
+    if opts.get("tls"):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(opts["tls"][0], opts["tls"][1])
     async with serve(handler, "127.0.0.1", opts.get("port", 0), process_request=check,
-                     ping_interval=None, max_size=None) as server:
+                     ping_interval=None, max_size=None, ssl=context) as server:
         log("PORT %d" % server.sockets[0].getsockname()[1])
         await asyncio.get_running_loop().create_future()
 

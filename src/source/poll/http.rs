@@ -9,7 +9,8 @@ use futures_util::StreamExt;
 use reqwest::header::{ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH};
 use reqwest::{StatusCode, Url};
 
-use crate::source::{DropKind, RETRY_AFTER_MAX, SourceCtx, describe_error, http_failure};
+use crate::source::http::TransportError;
+use crate::source::{DropKind, RETRY_AFTER_MAX, SourceCtx, http_failure};
 
 /// How long one request (connect, headers and the whole body) may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,20 +31,6 @@ pub enum Reply {
         /// What is wrong, for the drop report.
         detail: String,
     },
-}
-
-/// A failed request.
-#[derive(Debug)]
-pub enum Failure {
-    /// An HTTP error status (not 2xx or 304).
-    Http {
-        status: StatusCode,
-        retry_after: Option<Duration>,
-        /// `HTTP 401 Unauthorized: <start of the body>`.
-        reason: String,
-    },
-    /// No answer: cannot connect, timed out, connection lost.
-    Network(String),
 }
 
 /// What outlives one request of a polling source.
@@ -73,7 +60,12 @@ impl Http {
     }
 
     /// GET `url`, reading at most `max_body` bytes of body.
-    pub async fn get(&mut self, url: &Url, max_body: usize, ctx: &SourceCtx) -> Result<Reply, Failure> {
+    pub async fn get(
+        &mut self,
+        url: &Url,
+        max_body: usize,
+        ctx: &SourceCtx,
+    ) -> Result<Reply, TransportError> {
         let mut req = ctx
             .client
             .get(url.clone())
@@ -84,10 +76,7 @@ impl Http {
                 req = req.header(IF_NONE_MATCH, tag.clone());
             }
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| Failure::Network(describe_error(e)))?;
+        let resp = req.send().await?;
         if let Some(d) = poll_interval(resp.headers()) {
             self.server_interval = Some(d);
         }
@@ -96,12 +85,7 @@ impl Http {
             return Ok(Reply::NotModified);
         }
         if !status.is_success() {
-            let (status, retry, reason) = http_failure(resp).await;
-            return Err(Failure::Http {
-                status,
-                retry_after: retry,
-                reason,
-            });
+            return Err(http_failure(resp).await);
         }
         self.etag = resp
             .headers()
@@ -117,7 +101,7 @@ impl Http {
                     detail: format!("response of more than {max_body} bytes skipped"),
                 });
             }
-            Err(e) => return Err(Failure::Network(describe_error(e))),
+            Err(e) => return Err(e.into()),
         };
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Reply::Body { status: code, text }),

@@ -6,40 +6,24 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::http::Failure;
-use crate::source::{AUTH_RETRY_MIN, Backoff};
+use crate::source::Backoff;
+use crate::source::http::TransportError;
 
 /// How one poll ended.
 #[derive(Debug)]
 pub enum Outcome {
     /// A 2xx or 304: whatever it held has been emitted or reported.
     Polled,
-    /// An HTTP error status.
-    Http {
-        status: u16,
-        retry_after: Option<Duration>,
-        reason: String,
-    },
-    /// No answer (cannot connect, timed out, connection lost).
-    Network(String),
+    /// An HTTP error status, or no answer (cannot connect, timed out,
+    /// connection lost).
+    Failed(TransportError),
     /// evtop is shutting down (nobody reads events any more).
     Cancelled,
 }
 
-impl From<Failure> for Outcome {
-    fn from(f: Failure) -> Self {
-        match f {
-            Failure::Http {
-                status,
-                retry_after,
-                reason,
-            } => Outcome::Http {
-                status: status.as_u16(),
-                retry_after,
-                reason,
-            },
-            Failure::Network(reason) => Outcome::Network(reason),
-        }
+impl From<TransportError> for Outcome {
+    fn from(e: TransportError) -> Self {
+        Outcome::Failed(e)
     }
 }
 
@@ -63,17 +47,10 @@ pub fn next_wait(
             backoff.reset(now);
             Duration::ZERO
         }
-        Outcome::Http {
-            status, retry_after, ..
-        } => match (status, retry_after) {
-            (401 | 403 | 404, ra) => backoff
-                .next_delay(now)
-                .max(AUTH_RETRY_MIN)
-                .max(ra.unwrap_or_default()),
-            (429 | 500..=599, Some(ra)) => *ra,
-            _ => backoff.next_delay(now),
+        Outcome::Failed(e) => match e.status() {
+            Some(status) => backoff.after_status(status.as_u16(), e.retry_after(), now),
+            None => backoff.next_delay(now),
         },
-        Outcome::Network(_) => backoff.next_delay(now),
     };
     wait.max(floor)
 }
@@ -81,15 +58,16 @@ pub fn next_wait(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::AUTH_RETRY_MIN;
 
     const SEC: Duration = Duration::from_secs(1);
 
     fn http(status: u16, retry_after: Option<Duration>) -> Outcome {
-        Outcome::Http {
-            status,
+        Outcome::Failed(TransportError::Status {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
             retry_after,
-            reason: String::new(),
-        }
+            body: String::new(),
+        })
     }
 
     #[test]
@@ -155,7 +133,10 @@ mod tests {
     fn other_errors_back_off_with_jitter_and_a_success_resets() {
         let mut b = Backoff::default().stable_after(Duration::ZERO);
         let ms = Duration::from_millis(100);
-        let net = Outcome::Network("cannot connect".into());
+        let net = Outcome::Failed(TransportError::Network {
+            what: crate::source::http::Network::Connect,
+            detail: String::new(),
+        });
         let ceilings = [1, 2, 4, 8];
         for c in ceilings {
             let w = next_wait(&net, ms, None, &mut b, Instant::now());

@@ -20,7 +20,7 @@ use hyper::{Response, StatusCode};
 use super::FORWARD_TIMEOUT;
 use super::server::text;
 use crate::event::Forward;
-use crate::source::{SourceCtx, describe_error};
+use crate::source::{SourceCtx, TransportError};
 
 /// Headers that describe one connection, not the message (RFC 9110 §7.6.1),
 /// plus those the HTTP client and server set themselves.
@@ -64,7 +64,7 @@ pub(super) async fn forward(
         .body(body);
     let result = match request.send().await {
         Ok(resp) => read_answer(resp, max_bytes).await,
-        Err(e) => Err(describe_error(e)),
+        Err(e) => Err(e.into()),
     };
     let ms = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
     match result {
@@ -73,7 +73,7 @@ pub(super) async fn forward(
             (reply, Forward { status, ms })
         }
         Err(why) => {
-            let why = ctx.mask(&why);
+            let why = ctx.mask(&why.to_string());
             tracing::warn!(source = ctx.id, "forward_to: {why}");
             let reply = text(
                 StatusCode::BAD_GATEWAY,
@@ -86,15 +86,21 @@ pub(super) async fn forward(
 
 /// The app's answer as a reply: status, end-to-end headers, body (at most
 /// `max_bytes`).
-async fn read_answer(resp: reqwest::Response, max_bytes: usize) -> Result<Response<Full<Bytes>>, String> {
+async fn read_answer(
+    resp: reqwest::Response,
+    max_bytes: usize,
+) -> Result<Response<Full<Bytes>>, TransportError> {
     let status = resp.status();
     let headers = end_to_end(resp.headers());
     let mut body = Vec::new();
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(describe_error)?;
+        let chunk = chunk?;
         if body.len() + chunk.len() > max_bytes {
-            return Err(format!("its answer is over {max_bytes} bytes (max_event_bytes)"));
+            return Err(TransportError::TooLarge {
+                limit: max_bytes,
+                key: "max_event_bytes",
+            });
         }
         body.extend_from_slice(&chunk);
     }

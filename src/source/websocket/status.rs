@@ -26,7 +26,11 @@ pub(super) fn upgrade_failure(e: WsError) -> Outcome {
                 reason,
             }
         }
-        WsError::Io(e) => Outcome::Failed(format!("cannot connect: {e}")),
+        // rustls's refusal arrives inside the I/O error of the handshake.
+        WsError::Io(e) => match crate::source::tls::certificate_problem(&e) {
+            Some(words) => Outcome::Failed(format!("cannot connect: {words}")),
+            None => Outcome::Failed(format!("cannot connect: {e}")),
+        },
         WsError::Tls(e) => match crate::source::tls::certificate_problem(&e) {
             Some(words) => Outcome::Failed(format!("cannot connect: {words}")),
             None => Outcome::Failed(format!("cannot connect: TLS: {e}")),
