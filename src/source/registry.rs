@@ -145,6 +145,27 @@ where
         .collect()
 }
 
+/// [`each`] for a kind whose task is `run(spec, options, ctx)`: `opts`
+/// picks the kind's options out of the spec's [`SourceKind`].
+pub fn each_with<O, Fut>(
+    sources: Started,
+    opts: fn(&SourceKind) -> Option<&O>,
+    run: fn(Arc<SourceSpec>, O, SourceCtx) -> Fut,
+) -> Vec<JoinHandle<()>>
+where
+    O: Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    each(sources, move |spec, ctx| {
+        let options = opts(&spec.kind).cloned();
+        async move {
+            if let Some(options) = options {
+                run(spec, options, ctx).await;
+            }
+        }
+    })
+}
+
 /// Starts the tasks of many sources: each kind's [`Kind::start`] is given
 /// all of that kind's sources at once, in config order, so a kind may group
 /// them (webhook sources on one address share a server).

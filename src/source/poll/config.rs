@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use tokio::task::JoinHandle;
 
-use super::super::registry::{Kind, SourceKind, Started, each};
+use super::super::registry::{Kind, SourceKind, Started, each_with};
 use crate::config::kit::{Ctx, Env, RawSource, choice, duration, in_range, pointer, pointers, requested};
 use crate::config::{ConfigError, LIMIT_RANGE, MIN_INTERVAL, Order, PollMode, PollOptions, SourceSpec};
 use crate::event::Pointers;
@@ -161,12 +161,15 @@ fn options(own: &Raw, ctx: &Ctx, pointers: &mut Pointers) -> Result<PollOptions,
 
 /// One task per source.
 fn start(sources: Started) -> Vec<JoinHandle<()>> {
-    each(sources, |spec, ctx| async move {
-        if let SourceKind::Poll(opts) = &spec.kind {
-            let opts = opts.clone();
-            super::run(spec, opts, ctx).await;
-        }
-    })
+    each_with(sources, options_of, super::run)
+}
+
+/// This kind's options in a spec's kind.
+fn options_of(kind: &SourceKind) -> Option<&PollOptions> {
+    match kind {
+        SourceKind::Poll(opts) => Some(opts),
+        _ => None,
+    }
 }
 
 impl From<PollOptions> for SourceKind {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use tokio::task::JoinHandle;
 
-use super::super::registry::{Kind, SourceKind, Started, each};
+use super::super::registry::{Kind, SourceKind, Started, each_with};
 use crate::config::kit::{Ctx, Env, RawSource, duration, pointers, requested};
 use crate::config::{ConfigError, SourceSpec, SseOptions};
 
@@ -60,12 +60,15 @@ fn parse(
 
 /// One task per source.
 fn start(sources: Started) -> Vec<JoinHandle<()>> {
-    each(sources, |spec, ctx| async move {
-        if let SourceKind::Sse(opts) = &spec.kind {
-            let opts = opts.clone();
-            super::run(spec, opts, ctx).await;
-        }
-    })
+    each_with(sources, options_of, super::run)
+}
+
+/// This kind's options in a spec's kind.
+fn options_of(kind: &SourceKind) -> Option<&SseOptions> {
+    match kind {
+        SourceKind::Sse(opts) => Some(opts),
+        _ => None,
+    }
 }
 
 impl From<SseOptions> for SourceKind {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::task::JoinHandle;
 
-use super::super::registry::{CliUrl, Kind, SourceKind, Started, each};
+use super::super::registry::{CliUrl, Kind, SourceKind, Started, each_with};
 use crate::config::kit::{Ctx, Env, RawSource, Requested, expand as config_expand, headers, pointers};
 use crate::config::{ConfigError, SourceSpec, parse_duration};
 
@@ -101,12 +101,15 @@ fn parse(
 
 /// One task per source.
 fn start(sources: Started) -> Vec<JoinHandle<()>> {
-    each(sources, |spec, ctx| async move {
-        if let SourceKind::WebSocket(opts) = &spec.kind {
-            let opts = opts.clone();
-            super::run(spec, opts, ctx).await;
-        }
-    })
+    each_with(sources, options_of, super::run)
+}
+
+/// This kind's options in a spec's kind.
+fn options_of(kind: &SourceKind) -> Option<&WebSocketOptions> {
+    match kind {
+        SourceKind::WebSocket(opts) => Some(opts),
+        _ => None,
+    }
 }
 
 impl From<WebSocketOptions> for SourceKind {
