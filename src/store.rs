@@ -17,6 +17,7 @@
 //! The store does no I/O and reads no clock: the caller passes `now`, so the
 //! same code serves `tail`, the TUI, replays and tests with a fixed clock.
 
+pub mod catalog;
 mod health;
 mod patch;
 mod rates;
