@@ -41,6 +41,10 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Send the recorded webhook deliveries in FILE to URL again, oldest first.
     Resend(ResendArgs),
+    /// The event catalog — types, their fields, kinds, formats, values — of
+    /// recordings, or of the configured sources for --duration, as AsyncAPI
+    /// 3.0, JSON or Markdown.
+    Catalog(CatalogArgs),
     /// Help: `evtop help filter` prints the filter language; `evtop help
     /// tail` (or another subcommand) that subcommand's options.
     Help {
@@ -48,6 +52,38 @@ pub enum Command {
         #[arg(value_name = "TOPIC")]
         topic: Option<String>,
     },
+}
+
+/// `evtop catalog`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  evtop catalog rec.ndjson > asyncapi.json\n  evtop catalog rec.ndjson -o asyncapi.yaml\n  evtop catalog --format markdown rec.ndjson > EVENTS.md\n  evtop catalog -c evtop.toml --duration 5m -o asyncapi.yaml"
+)]
+pub struct CatalogArgs {
+    /// Recordings (NDJSON from `tail --format ndjson` or `e`). Without any,
+    /// the config's sources are watched (see --duration).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Config file whose sources are watched (when no FILE is given).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore the default config lookup; an explicit --config still applies.
+    #[arg(long)]
+    pub no_config: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// How long to watch live sources [default: until Ctrl-C].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// What to write.
+    #[arg(long, value_enum, default_value = "asyncapi")]
+    pub format: crate::catalog::CatalogFormat,
+    /// Write to FILE instead of stdout; AsyncAPI is YAML when it ends in .yaml or .yml.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only the events matching this filter (see `evtop help filter`).
+    #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub filter: Option<String>,
 }
 
 /// `evtop resend`.
@@ -144,7 +180,7 @@ pub struct DemoArgs {
 }
 
 /// Options every mode takes.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct CommonArgs {
     /// SSE source URL, or a WebSocket stream's ws:// or wss:// URL, named after
     /// its host; `name=URL` names it. Without a scheme (`localhost:8701/stream`)

@@ -87,6 +87,7 @@
 //! if the consumer has fallen that far behind.
 
 pub mod app;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod demo;

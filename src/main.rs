@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use evtop::cli::{Cli, Command, CommonArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput, TlsArgs};
+use evtop::cli::{
+    CatalogArgs, Cli, Command, CommonArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput, TlsArgs,
+};
 use evtop::config::{self, Config, SourceSpec};
 use evtop::filter::Filter;
 use evtop::output::Format;
@@ -80,6 +82,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
         }
         Some(Command::Replay(args)) => replay(args),
         Some(Command::Resend(args)) => resend(args),
+        Some(Command::Catalog(args)) => catalog(args),
         Some(Command::Help { topic }) => help(topic.as_deref()),
         None => {
             let (config, filter) = prepare(&cli.common, false)?;
@@ -168,6 +171,56 @@ fn resend(args: ResendArgs) -> Result<u8, Fatal> {
     };
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     Ok(tail_runtime()?.block_on(evtop::resend::run(opts, &mut out, &mut err))?)
+}
+
+/// `evtop catalog`: learn from recordings, or from the config's sources for
+/// a while, and write the catalog.
+fn catalog(args: CatalogArgs) -> Result<u8, Fatal> {
+    let filter =
+        Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    let diag = evtop::tail::stderr::Diagnostics::start().map_err(|e| Fatal::Other(e.into()))?;
+    let learned = if args.files.is_empty() {
+        let common = CommonArgs {
+            config: args.config.clone(),
+            no_config: args.no_config,
+            tls: args.tls.clone(),
+            ..CommonArgs::default()
+        };
+        let (config, _) = prepare(&common, false)?;
+        announce(&config);
+        runtime()?.block_on(evtop::catalog::from_sources(
+            &config,
+            &filter,
+            args.duration,
+            &diag,
+        ))?
+    } else {
+        if args.config.is_some() || args.duration.is_some() {
+            return Err(Fatal::Usage(
+                "evtop catalog: give recordings (FILE…) or live sources (-c FILE --duration DUR), not both"
+                    .into(),
+            ));
+        }
+        evtop::catalog::from_recordings(&args.files, &filter, &diag).map_err(Fatal::Usage)?
+    };
+    diag.finish(std::time::Duration::from_secs(2));
+    let yaml = evtop::catalog::wants_yaml(args.output.as_deref());
+    let bytes = evtop::catalog::render(&learned, args.format, yaml)?;
+    evtop::catalog::write_out(&bytes, args.output.as_deref()).map_err(|e| match &args.output {
+        Some(p) => Fatal::Other(anyhow::anyhow!("cannot write {}: {e}", p.display())),
+        None => Fatal::Other(e.into()),
+    })?;
+    let types = learned.catalog.types().count();
+    eprintln!(
+        "evtop: catalogued {} events of {types} types{}",
+        learned.events,
+        if learned.bad_lines > 0 {
+            format!("; {} lines skipped (not evtop NDJSON)", learned.bad_lines)
+        } else {
+            String::new()
+        }
+    );
+    Ok(0)
 }
 
 /// `evtop replay`: the recordings' sources, then the monitor or `tail`.

@@ -5,7 +5,7 @@
 
 pub mod health;
 mod printer;
-mod stderr;
+pub mod stderr;
 
 pub use printer::{Finished, Printer, PrinterOptions};
 pub use stderr::Diagnostics;

@@ -10,6 +10,8 @@ mod poll_servers;
 #[path = "integration/websocket_servers.rs"]
 mod websocket_servers;
 
+#[path = "integration/catalog_binary.rs"]
+mod catalog_binary;
 #[path = "integration/cli_binary.rs"]
 mod cli_binary;
 #[path = "integration/faults.rs"]

@@ -245,7 +245,7 @@ impl Field {
         match &self.top {
             Top::Values(v) if !v.is_empty() => {
                 let mut v: Vec<(&str, u64)> = v.iter().map(|(s, n)| (s.as_str(), *n)).collect();
-                v.sort_by(|a, b| b.1.cmp(&a.1));
+                v.sort_by_key(|e| std::cmp::Reverse(e.1));
                 Some(v)
             }
             _ => None,
@@ -377,6 +377,16 @@ pub fn is_secret_key(key: &str) -> bool {
     WORDS.iter().any(|w| key.contains(w))
 }
 
+/// Whether a secret-looking key appears anywhere in `value` (such a
+/// payload is never kept as an example).
+fn has_secret_key(value: &Value) -> bool {
+    match value {
+        Value::Object(m) => m.iter().any(|(k, v)| is_secret_key(k) || has_secret_key(v)),
+        Value::Array(a) => a.iter().any(has_secret_key),
+        _ => false,
+    }
+}
+
 /// What the catalog knows of one event type.
 #[derive(Debug, Clone)]
 pub struct TypeEntry {
@@ -398,7 +408,8 @@ pub struct TypeEntry {
     pub too_deep: u64,
     /// Events that drifted from a contract ([`Catalog::drifted`]).
     pub drifts: u64,
-    /// Up to [`PAYLOAD_EXAMPLES`] whole payloads (the smallest first seen).
+    /// Up to [`PAYLOAD_EXAMPLES`] whole payloads (the first seen of at most
+    /// [`PAYLOAD_EXAMPLE_BYTES`], without secret-looking keys).
     pub payloads: Vec<Value>,
     fields: Vec<Field>,
     index: HashMap<Box<str>, u32>,
@@ -466,8 +477,8 @@ impl TypeEntry {
         self.fields.iter().filter(move |f| f.parent() == Some(path))
     }
 
-    fn keep_payload(&mut self, data: &str, value: &Value) {
-        if data.len() > PAYLOAD_EXAMPLE_BYTES || self.payloads.contains(value) {
+    fn keep_payload(&mut self, len: usize, value: &Value) {
+        if len > PAYLOAD_EXAMPLE_BYTES || self.payloads.contains(value) || has_secret_key(value) {
             return;
         }
         if self.payloads.len() < PAYLOAD_EXAMPLES {
@@ -530,38 +541,34 @@ impl Catalog {
     /// Count one event of type `name`, numbered `id` by the caller, from
     /// `source`, and learn its `data` unless sampling skips it.
     pub fn learn(&mut self, id: u32, name: &str, source: &str, data: &str, now: i64) {
-        let idx = id as usize;
-        if self.types.len() <= idx {
-            self.types.resize_with(idx + 1, || None);
+        let idx = self.count(id, name, source, now);
+        if self.sampled_out(idx, now) {
+            return;
         }
-        let entry = self.types[idx].get_or_insert_with(|| TypeEntry::new(name, now));
-        entry.count += 1;
-        entry.first_seen = entry.first_seen.min(now);
-        entry.last_seen = entry.last_seen.max(now);
-        entry.add_source(source);
-        if self.sampling == Sampling::PerSecond {
-            let second = now.div_euclid(1000);
-            if entry.second != second {
-                entry.second = second;
-                entry.in_second = 0;
-            }
-            if entry.in_second >= LEARN_PER_SECOND {
-                return;
-            }
-            entry.in_second += 1;
-        }
+        let Some(entry) = self.types[idx].as_mut() else {
+            return;
+        };
         let parsed = serde_json::from_str::<Value>(data);
-        let value = match &parsed {
+        let value = match parsed {
             Ok(v) => v,
             Err(_) => {
                 entry.not_json += 1;
-                &Value::String(data.to_owned())
+                Value::String(data.to_owned())
             }
+        };
+        self.learn_parsed(idx, &value, data.len(), now);
+    }
+
+    /// Learn one event's data, already parsed, `len` bytes as text. The
+    /// type `idx` has been counted.
+    fn learn_parsed(&mut self, idx: usize, value: &Value, len: usize, now: i64) {
+        let Some(entry) = self.types[idx].as_mut() else {
+            return;
         };
         let seen_before = entry.count - 1;
         let event = entry.learned;
         entry.learned += 1;
-        entry.keep_payload(data, value);
+        entry.keep_payload(len, value);
         let mut walk = Walk {
             entry,
             paths: &mut self.paths,
@@ -573,11 +580,65 @@ impl Catalog {
         walk.value(value, &mut path, 0, false);
     }
 
-    /// [`Catalog::learn`] numbering types by name (a recording's reader).
+    /// [`Catalog::learn`] for data already parsed (a recording's line),
+    /// numbering types by name; `len`: the data's size as text.
+    pub fn learn_value(&mut self, name: &str, source: &str, value: &Value, len: usize, now: i64) {
+        let idx = self.count_named(name, source, now);
+        if self.sampled_out(idx, now) {
+            return;
+        }
+        self.learn_parsed(idx, value, len, now);
+    }
+
+    /// [`Catalog::learn`] numbering types by name.
     pub fn learn_named(&mut self, name: &str, source: &str, data: &str, now: i64) {
-        let next = self.by_name.len() as u32;
-        let id = *self.by_name.entry(name.into()).or_insert(next);
+        let id = self.id_of(name);
         self.learn(id, name, source, data, now);
+    }
+
+    /// The number of the type `name` when types are numbered by name.
+    fn id_of(&mut self, name: &str) -> u32 {
+        let next = self.by_name.len() as u32;
+        *self.by_name.entry(name.into()).or_insert(next)
+    }
+
+    fn count_named(&mut self, name: &str, source: &str, now: i64) -> usize {
+        let id = self.id_of(name);
+        self.count(id, name, source, now)
+    }
+
+    /// Count one event of type `id`; its index.
+    fn count(&mut self, id: u32, name: &str, source: &str, now: i64) -> usize {
+        let idx = id as usize;
+        if self.types.len() <= idx {
+            self.types.resize_with(idx + 1, || None);
+        }
+        let entry = self.types[idx].get_or_insert_with(|| TypeEntry::new(name, now));
+        entry.count += 1;
+        entry.first_seen = entry.first_seen.min(now);
+        entry.last_seen = entry.last_seen.max(now);
+        entry.add_source(source);
+        idx
+    }
+
+    /// Whether sampling leaves the event just counted in type `idx` out.
+    fn sampled_out(&mut self, idx: usize, now: i64) -> bool {
+        if self.sampling == Sampling::All {
+            return false;
+        }
+        let Some(entry) = self.types[idx].as_mut() else {
+            return true;
+        };
+        let second = now.div_euclid(1000);
+        if entry.second != second {
+            entry.second = second;
+            entry.in_second = 0;
+        }
+        if entry.in_second >= LEARN_PER_SECOND {
+            return true;
+        }
+        entry.in_second += 1;
+        false
     }
 
     /// One event of type `id` drifted from the contract.

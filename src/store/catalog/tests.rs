@@ -98,7 +98,7 @@ fn counts_kinds_presence_required_formats_and_top_values_match_the_data() {
             )
         })
         .collect();
-    expected.sort_by(|a, b| b.1.cmp(&a.1));
+    expected.sort_by_key(|e| std::cmp::Reverse(e.1));
     let top: Vec<(String, u64)> = t
         .field("/currency")
         .unwrap()
