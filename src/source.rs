@@ -19,6 +19,7 @@
 
 pub mod file;
 pub mod http;
+pub mod nats;
 pub mod poll;
 pub mod registry;
 pub mod sse;
@@ -134,6 +135,11 @@ pub struct SourceCtx {
     /// An HTTPS source under `--insecure`: every live status says its
     /// certificate is not checked.
     pub tls_unchecked: bool,
+    /// The initial filter (`--filter`): a kind whose server can filter
+    /// (NATS subjects) may ask it for a superset of what this filter shows
+    /// ([`crate::filter::Filter::required_types`]), never less. Empty when
+    /// there is none.
+    pub filter: Arc<crate::filter::Filter>,
 }
 
 impl SourceCtx {

@@ -293,6 +293,7 @@ pub async fn webhook_served(
         client: evtop::engine::http_client().unwrap(),
         secrets: Arc::from([]),
         tls_unchecked: false,
+        filter: Default::default(),
     };
     tokio::spawn(evtop::source::webhook::serve(
         listener,
