@@ -274,7 +274,8 @@ async fn jetstream_start_all_last_sequence_and_new() {
             "{l}"
         );
     }
-    tail.wait_stderr("stream ORDERS, orders.>").await;
+    // The consumer's pending count when it started: how far behind it was.
+    tail.wait_stderr("stream ORDERS, orders.>, 5 pending").await;
 
     // last: the last message, then what comes.
     let mut tail = Tail::start(&js_cfg("\"last\""), &["--count", "1"]);
@@ -568,4 +569,74 @@ async fn relayed_evtop_lines_come_out_as_they_went_in() {
     // `source:` filters on the original names.
     let mut tail = Tail::start(&cfg, &["--count", "1", "-f", "source:github"]);
     assert_eq!(tail.lines(1).await[0]["type"], "issues.opened");
+}
+
+/// A client of any of these servers.
+async fn connect_any(urls: &[String]) -> async_nats::Client {
+    let addrs: Vec<async_nats::ServerAddr> = urls.iter().map(|u| u.parse().unwrap()).collect();
+    async_nats::connect(addrs.as_slice()).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_node_going_down_loses_nothing() {
+    let mut cluster = NatsCluster::start().await;
+    let urls = cluster.urls();
+    let js = jetstream::new(connect_any(&urls).await);
+    js.create_stream(stream::Config {
+        name: "ORDERS".into(),
+        subjects: vec!["orders.>".into()],
+        num_replicas: 3,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    for i in 1..=10u64 {
+        js_publish(&js, "orders.x", i, None).await;
+    }
+    let list: Vec<String> = urls.iter().map(|u| format!("\"{u}\"")).collect();
+    let cfg = format!(
+        "[[source]]\nname = \"n\"\nkind = \"nats\"\nurls = [{}]\nsubject = \"orders.>\"\nstream = \"ORDERS\"\nstart = \"all\"\n",
+        list.join(", ")
+    );
+    let mut tail = Tail::start(&cfg, &["--count", "20"]);
+    assert_eq!(ns(&tail.lines(10).await), (1..=10).collect::<Vec<_>>());
+    // The node evtop is connected to goes down.
+    let stderr = tail.stderr();
+    let at = stderr.find("n: connected (127.0.0.1:").expect("connected") + "n: connected (127.0.0.1:".len();
+    let port: u16 = stderr[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let node = cluster
+        .nodes
+        .iter()
+        .position(|n| n.port == port)
+        .expect("one of the nodes");
+    cluster.nodes[node].kill().await;
+    let others: Vec<String> = urls
+        .iter()
+        .filter(|u| !u.ends_with(&format!(":{port}")))
+        .cloned()
+        .collect();
+    let js = jetstream::new(connect_any(&others).await);
+    for i in 11..=20u64 {
+        // The stream may be electing a new leader: publish until acked.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let sent = js
+                .publish("orders.x", serde_json::json!({ "n": i }).to_string().into())
+                .await;
+            if let Ok(ack) = sent
+                && ack.await.is_ok()
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "message {i} never acknowledged");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(ns(&tail.lines(10).await), (11..=20).collect::<Vec<_>>());
+    tail.wait_stderr("1 reconnection").await;
 }

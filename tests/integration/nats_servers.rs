@@ -221,8 +221,9 @@ impl NatsCluster {
         self.nodes.iter().map(NatsServer::url).collect()
     }
 
-    /// Poll until JetStream answers account queries through every node
-    /// (the cluster elected its meta leader).
+    /// Poll until JetStream answers through every node and can place a
+    /// stream on all three (the routes are up and the meta leader knows
+    /// every peer): a probe stream of 3 replicas is created and deleted.
     pub async fn wait_jetstream(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         for node in &self.nodes {
@@ -233,5 +234,20 @@ impl NatsCluster {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+        let js = async_nats::jetstream::new(async_nats::connect(self.nodes[0].url()).await.unwrap());
+        let probe = async_nats::jetstream::stream::Config {
+            name: "EVTOP_TEST_PROBE".into(),
+            subjects: vec!["evtop-test-probe".into()],
+            num_replicas: 3,
+            ..Default::default()
+        };
+        while js.create_stream(probe.clone()).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "JetStream cluster cannot place 3 replicas"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        js.delete_stream("EVTOP_TEST_PROBE").await.unwrap();
     }
 }
