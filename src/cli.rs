@@ -22,7 +22,7 @@ use crate::output::Format;
     version,
     args_conflicts_with_subcommands = true,
     disable_help_subcommand = true,
-    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail wss://ws-feed.example.com/   (a WebSocket stream; subscribe frames: kind = \"websocket\" in -c FILE)\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n  evtop help filter   (the filter language)\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
+    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail wss://ws-feed.example.com/   (a WebSocket stream; subscribe frames: kind = \"websocket\" in -c FILE)\n  evtop tail 'nats://127.0.0.1:4222/orders.>?stream=ORDERS&start=1h'   (a NATS subject; JetStream with stream=)\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n  evtop help filter   (the filter language)\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -182,9 +182,10 @@ pub struct DemoArgs {
 /// Options every mode takes.
 #[derive(Debug, Clone, Default, Args)]
 pub struct CommonArgs {
-    /// SSE source URL, or a WebSocket stream's ws:// or wss:// URL, named after
-    /// its host; `name=URL` names it. Without a scheme (`localhost:8701/stream`)
-    /// http:// is assumed, as curl does. Repeatable.
+    /// SSE source URL, a WebSocket stream's ws:// or wss:// URL, or a NATS
+    /// subject as nats://HOST:PORT/SUBJECT[?stream=NAME&start=…&format=evtop],
+    /// named after its host; `name=URL` names it. Without a scheme
+    /// (`localhost:8701/stream`) http:// is assumed, as curl does. Repeatable.
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
     /// Polling source (events mode: the response lists events, found

@@ -26,6 +26,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Settings, SourceSpec, Tls};
 use crate::event::SourceId;
+use crate::filter::Filter;
 use crate::source::{self, SourceCtx, SourceMsg};
 
 /// Batches (one per network read) in flight between sources and the store.
@@ -50,6 +51,18 @@ pub struct Engine {
 impl Engine {
     /// Start one task per source. Must be called inside a tokio runtime.
     pub fn start(sources: &[SourceSpec], settings: &Settings, secrets: &[String]) -> anyhow::Result<Engine> {
+        Engine::start_filtered(sources, settings, secrets, Arc::default())
+    }
+
+    /// [`Engine::start`], telling the sources the initial filter
+    /// ([`SourceCtx::filter`]) so that a kind whose server filters can ask
+    /// it for less.
+    pub fn start_filtered(
+        sources: &[SourceSpec],
+        settings: &Settings,
+        secrets: &[String],
+        filter: Arc<Filter>,
+    ) -> anyhow::Result<Engine> {
         let client = client_for(&settings.tls)?;
         let tls = Arc::new(settings.tls.clone());
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
@@ -74,6 +87,7 @@ impl Engine {
                 tls_unchecked: settings.tls.insecure
                     && (spec.url.starts_with("https:") || spec.url.starts_with("wss:")),
                 tls: tls.clone(),
+                filter: filter.clone(),
             };
             launcher.add(Arc::new(spec.clone()), ctx);
             resync.push(notify);

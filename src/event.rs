@@ -41,6 +41,7 @@ pub struct Event {
     pub meta: Option<Box<Meta>>,
 }
 
+pub use crate::source::nats::meta::NatsMeta;
 pub use crate::source::registry::{DetailLine, Meta, MetaValue, Tone};
 pub use crate::source::webhook::meta::{Forward, WebhookMeta};
 
@@ -62,15 +63,16 @@ pub struct EventRef<'a> {
 impl Event {
     /// Borrow this event as an [`EventRef`], naming its source.
     pub fn as_ref<'a>(&'a self, source_name: &'a str) -> EventRef<'a> {
+        let meta = self.meta.as_deref();
         EventRef {
-            source: source_name,
+            source: meta.and_then(Meta::source_name).unwrap_or(source_name),
             id: self.id.as_deref(),
             ty: &self.ty,
             time: self.time,
             received: self.received,
             data: &self.data,
             json: self.json.unwrap_or_else(|| is_json(&self.data)),
-            meta: self.meta.as_deref(),
+            meta,
         }
     }
 }

@@ -166,9 +166,25 @@ enum Test {
     Meta(meta::Meta),
 }
 
-/// A whole-string, case-insensitive glob compiled to an anchored regex.
+/// A whole-string, case-insensitive glob compiled to an anchored regex,
+/// with the pieces it was written as (for [`Filter::required_types`]).
 #[derive(Debug, Clone)]
-struct Glob(Regex);
+struct Glob {
+    re: Regex,
+    parts: Vec<GlobPart>,
+}
+
+/// One piece of a `type:` glob as written, for a source that translates
+/// the filter into its server's own terms ([`Filter::required_types`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlobPart {
+    /// Literal text (quoted wildcards included), matched case-insensitively.
+    Text(String),
+    /// `*`: any run of characters, dots and nothing included.
+    AnyRun,
+    /// `?`: any one character.
+    AnyChar,
+}
 
 /// A field term: where to look and how to compare.
 #[derive(Debug, Clone)]
@@ -318,6 +334,16 @@ impl Filter {
         (!undecided).then_some(true)
     }
 
+    /// The globs of which the type of every event this filter matches
+    /// matches at least one (case-insensitively, see [`GlobPart`]): its
+    /// positive `type:` terms, which are OR-ed with each other and AND-ed
+    /// with everything else. `None` when it has none: any type may match.
+    /// A source may ask its server for a superset of these (a NATS subject
+    /// filter) and so receive no less than what is shown.
+    pub fn required_types(&self) -> Option<Vec<&[GlobPart]>> {
+        (!self.types.is_empty()).then(|| self.types.iter().map(|g| g.parts.as_slice()).collect())
+    }
+
     /// [`Filter::matches`] with the lazily parsed data supplied by the caller
     /// (so tests can see whether and how often it was parsed).
     fn eval(&self, ev: &EventRef<'_>, data: &mut LazyData<'_>) -> bool {
@@ -334,7 +360,7 @@ fn any_match(globs: &[Glob], name: &str) -> bool {
 
 impl Glob {
     fn is_match(&self, name: &str) -> bool {
-        self.0.is_match(name)
+        self.re.is_match(name)
     }
 }
 

@@ -8,7 +8,8 @@
 //!                               │ engine.rs: registry::Launcher → each kind's start
 //!                               ▼
 //!   source/sse.rs ─────┐                                 ┌─▶ tail.rs ─▶ printer thread: filter ─▶ output ─▶ stdout
-//!   source/poll.rs ────┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
+//!   source/poll.rs ────┤
+//!   source/nats.rs ────┼─▶ bounded mpsc<SourceMsg> ─▶ store.rs
 //!   source/webhook.rs ─┤      (batches of Event)         └─▶ tui.rs: app.rs (state, keys) ─▶ ui.rs + ui/ (draw)
 //!     (HTTP server;    └──◀── resync (Notify) ◀── a Streamdata patch failed
 //!      answers first)
@@ -49,6 +50,14 @@
 //!   deliveries, verifies their signatures, answers at once (or passes them
 //!   on to an app with `forward_to`) and numbers redeliveries — each event
 //!   carries a [`event::WebhookMeta`].
+//!   [`source::nats`]: a NATS subject, live or from a JetStream stream
+//!   through an ephemeral consumer it owns and resumes after the last
+//!   sequence passed on — each event carries a [`event::NatsMeta`]
+//!   (subject, stream sequence), or, for an event another evtop relayed,
+//!   the original source name and metadata ([`event::Meta::source_name`]).
+//!   The initial filter reaches every source ([`source::SourceCtx::filter`])
+//!   so that a server that can filter (a NATS subject filter) is asked for
+//!   no more than may be shown.
 //! - Below the kinds: [`source::http`] (the HTTP client every kind and
 //!   `resend` build from, `Retry-After`, [`source::http::TransportError`]: why
 //!   a request failed, typed, in words without secrets), [`source::tls`]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::config::{FileOptions, SourceKind, SourceSpec, Speed};
-use crate::event::{Event, Meta, Pointers, SourceId, WebhookMeta, parse_rfc3339_millis};
+use crate::event::{Event, Meta, NatsMeta, Pointers, SourceId, WebhookMeta, parse_rfc3339_millis};
 
 /// One recorded event, with the name of the source it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +36,8 @@ struct Line<'a> {
     data: &'a RawValue,
     #[serde(default)]
     webhook: Option<WebhookMeta>,
+    #[serde(default)]
+    nats: Option<NatsMeta>,
 }
 
 /// Parse one NDJSON line. `data` that is a JSON string comes back as that
@@ -80,7 +82,11 @@ pub fn parse_event(line: &str, route: impl FnOnce(&str) -> SourceId) -> Result<E
         received,
         data,
         json: Some(json),
-        meta: l.webhook.map(|m| Box::new(Meta::Webhook(m))),
+        meta: match (l.webhook, l.nats) {
+            (Some(m), _) => Some(Box::new(Meta::Webhook(m))),
+            (None, Some(m)) => Some(Box::new(Meta::Nats(m))),
+            (None, None) => None,
+        },
     })
 }
 

@@ -19,6 +19,7 @@
 
 pub mod file;
 pub mod http;
+pub mod nats;
 pub mod poll;
 pub mod registry;
 pub mod sse;
@@ -137,6 +138,11 @@ pub struct SourceCtx {
     /// `--cacert` and `--insecure`, for kinds that do TLS themselves
     /// ([`tls::client_config`]); `client` has them already.
     pub tls: Arc<crate::config::Tls>,
+    /// The initial filter (`--filter`): a kind whose server can filter
+    /// (NATS subjects) may ask it for a superset of what this filter shows
+    /// ([`crate::filter::Filter::required_types`]), never less. Empty when
+    /// there is none.
+    pub filter: Arc<crate::filter::Filter>,
 }
 
 impl SourceCtx {

@@ -34,7 +34,7 @@ pub use state::Change;
 use state::apply_state;
 
 use crate::config::SourceSpec;
-use crate::event::{Event, EventRef, SourceId};
+use crate::event::{Event, EventRef, Meta, SourceId};
 use crate::source::{DropKind, SourceMsg, Status};
 
 /// Most distinct event types tracked; later new types share one row, so a
@@ -429,15 +429,18 @@ impl Store {
 
     /// A record as an [`EventRef`] (source and type resolved to names).
     pub fn view<'a>(&'a self, r: &'a Record) -> EventRef<'a> {
+        let meta = r.meta.as_deref();
         EventRef {
-            source: self.source_name(r.source),
+            source: meta
+                .and_then(Meta::source_name)
+                .unwrap_or_else(|| self.source_name(r.source)),
             id: r.id(),
             ty: &self.types[r.ty as usize].name,
             time: r.time(),
             received: r.received,
             data: r.data(),
             json: r.json,
-            meta: r.meta.as_deref(),
+            meta,
         }
     }
 

@@ -83,7 +83,12 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         ),
         None => None,
     };
-    let mut engine = Engine::start(&config.sources, &config.settings, &config.secrets)?;
+    let mut engine = Engine::start_filtered(
+        &config.sources,
+        &config.settings,
+        &config.secrets,
+        Arc::new(opts.filter.clone()),
+    )?;
     let mut store = Store::new(0, &config.sources, now_millis());
     let names: Arc<[String]> = store.sources().iter().map(|s| s.name.clone()).collect();
     let diag = Diagnostics::start()?;

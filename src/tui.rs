@@ -59,7 +59,12 @@ const BATCH: usize = 256;
 
 /// Run the full-screen monitor until `q`, Ctrl-C, SIGTERM, SIGINT or SIGHUP.
 pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<u8> {
-    let mut engine = Engine::start(&config.sources, &config.settings, &config.secrets)?;
+    let mut engine = Engine::start_filtered(
+        &config.sources,
+        &config.settings,
+        &config.secrets,
+        std::sync::Arc::new(filter.clone()),
+    )?;
     let store = Store::new(config.settings.buffer, &config.sources, now_millis());
     let mut app = App::new(store, filter, color, now_millis());
     app.incremental = true;

@@ -5,6 +5,8 @@
 #[path = "integration/support.rs"]
 mod support;
 
+#[path = "integration/nats_servers.rs"]
+mod nats_servers;
 #[path = "integration/poll_servers.rs"]
 mod poll_servers;
 #[path = "integration/websocket_servers.rs"]
@@ -18,6 +20,8 @@ mod cli_binary;
 mod faults;
 #[path = "integration/memory.rs"]
 mod memory;
+#[path = "integration/nats_binary.rs"]
+mod nats_binary;
 #[path = "integration/poll_binary.rs"]
 mod poll_binary;
 #[path = "integration/poll_source.rs"]

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 
 use super::TypeSelection;
+use crate::event::Meta;
 use crate::filter::Filter;
 use crate::store::{Record, Store};
 
@@ -112,6 +113,11 @@ impl FeedView {
     fn accepts(&mut self, store: &Store, rec: &Record, filter: &Filter, types: &TypeSelection) -> bool {
         if !types.visible(rec.ty) {
             return false;
+        }
+        // An event relayed from another source's name is not decided per
+        // (type, source id): the name it shows varies within one source.
+        if rec.meta.as_deref().and_then(Meta::source_name).is_some() {
+            return filter.matches(&store.view(rec));
         }
         let key = rec.ty as usize * self.cache_sources + rec.source as usize;
         if key >= self.cache.len() {

@@ -85,6 +85,9 @@ fn example_config_loads_with_its_variables_set() {
         ("GITHUB_WEBHOOK_SECRET", "gh_hook_4"),
         ("EXCHANGE_TOKEN", "ex_5"),
         ("SHOP_TOKEN", "shop_6"),
+        ("NATS_CREDS_FILE", "/etc/nats/viewer.creds"),
+        ("NATS_TOKEN", "nats_7"),
+        ("NATS_PASSWORD", "nats_8"),
     ]);
     let config = load(&example_path(), &env).expect("example loads");
     assert_eq!(config.settings, Settings::default());
@@ -100,7 +103,10 @@ fn example_config_loads_with_its_variables_set() {
             "github-hooks",
             "yesterday",
             "ticker",
-            "orders"
+            "orders",
+            "orders-bus",
+            "audit-bus",
+            "relay"
         ]
     );
     assert_eq!(
@@ -112,7 +118,10 @@ fn example_config_loads_with_its_variables_set() {
             "whsec_3",
             "gh_hook_4",
             "ex_5",
-            "shop_6"
+            "shop_6",
+            "/etc/nats/viewer.creds",
+            "nats_7",
+            "nats_8"
         ]
     );
     let payments = &config.sources[0];
@@ -184,6 +193,16 @@ fn key_lists_match_the_raw_schema() {
         ("query", "\"q\""),
         ("variables", "{}"),
         ("init_payload", "{}"),
+        ("urls", "[\"nats://h\"]"),
+        ("subject", "\"a\""),
+        ("stream", "\"S\""),
+        ("start", "\"all\""),
+        ("credentials", "\"c.creds\""),
+        ("token", "\"t\""),
+        ("user", "\"u\""),
+        ("password", "\"p\""),
+        ("type_from", "\"subject\""),
+        ("format", "\"json\""),
     ];
     let keys: Vec<&str> = values.iter().map(|(k, _)| *k).collect();
     assert_eq!(keys, all_source_keys());
@@ -426,7 +445,7 @@ fn every_kind_key_is_accepted_by_its_own_kind() {
 fn unknown_kind_is_rejected() {
     assert_eq!(
         err(&source("kind = \"kafka\"")),
-        "config.toml: source \"s\": key `kind`: expected \"sse\", \"poll\", \"webhook\", \"file\" or \"websocket\", got \"kafka\""
+        "config.toml: source \"s\": key `kind`: expected \"sse\", \"poll\", \"webhook\", \"file\", \"websocket\" or \"nats\", got \"kafka\""
     );
 }
 

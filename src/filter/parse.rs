@@ -8,7 +8,9 @@
 
 use regex::Regex;
 
-use super::{Cmp, Field, FilterError, Glob, Num, Operand, OrderOp, Segment, Term, Test, guard, meta};
+use super::{
+    Cmp, Field, FilterError, Glob, GlobPart, Num, Operand, OrderOp, Segment, Term, Test, guard, meta,
+};
 
 /// One character of a term after quote processing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -162,17 +164,30 @@ fn glob(units: &[Unit], what: &str) -> Result<Glob, String> {
     }
     let mut pattern = String::from(r"(?is)\A");
     let mut buf = [0u8; 4];
+    let mut parts: Vec<GlobPart> = Vec::new();
     for unit in units {
         match *unit {
-            Plain('*') => pattern.push_str(".*"),
-            Plain('?') => pattern.push('.'),
-            Plain(c) | Quoted(c) => pattern.push_str(&regex::escape(c.encode_utf8(&mut buf))),
+            Plain('*') => {
+                pattern.push_str(".*");
+                parts.push(GlobPart::AnyRun);
+            }
+            Plain('?') => {
+                pattern.push('.');
+                parts.push(GlobPart::AnyChar);
+            }
+            Plain(c) | Quoted(c) => {
+                pattern.push_str(&regex::escape(c.encode_utf8(&mut buf)));
+                match parts.last_mut() {
+                    Some(GlobPart::Text(t)) => t.push(c),
+                    _ => parts.push(GlobPart::Text(c.to_string())),
+                }
+            }
             Quote => {}
         }
     }
     pattern.push_str(r"\z");
     Regex::new(&pattern)
-        .map(Glob)
+        .map(|re| Glob { re, parts })
         .map_err(|e| format!("{what} pattern too complex: {}", regex_reason(&e)))
 }
 

@@ -19,22 +19,24 @@ use std::sync::Arc;
 
 use tokio::task::JoinHandle;
 
-use super::{SourceCtx, file, poll, sse, webhook, websocket};
+use super::{SourceCtx, file, nats, poll, sse, webhook, websocket};
 use crate::config::kit::{Ctx, Env, RawSource, Requested};
 use crate::config::{ConfigError, FileOptions, PollOptions, SourceSpec, SseOptions, WebhookOptions};
 use crate::event::Pointers;
 use crate::event::WebhookMeta;
+use crate::source::nats::{NatsMeta, NatsOptions};
 use crate::source::websocket::WebSocketOptions;
 use crate::store::SourceState;
 
 /// Every kind, in the order messages list them (`expected "sse", "poll",
-/// "webhook", "file" or "websocket"`).
+/// "webhook", "file", "websocket" or "nats"`).
 pub const KINDS: &[&Kind] = &[
     &sse::KIND,
     &poll::KIND,
     &webhook::KIND,
     &file::KIND,
     &websocket::KIND,
+    &nats::KIND,
 ];
 
 /// The kind a `[[source]]` without `kind` is.
@@ -226,8 +228,8 @@ pub fn find(name: &str) -> Option<&'static Kind> {
 
 /// Every kind-specific key, each once, in the order messages list them.
 /// The kinds' keys are listed in the order the kinds were added (SSE,
-/// polling, recordings, webhooks, WebSocket), which is the order users have
-/// seen.
+/// polling, recordings, webhooks, WebSocket, NATS), which is the order
+/// users have seen.
 pub fn all_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = Vec::new();
     for kind in [
@@ -236,6 +238,7 @@ pub fn all_keys() -> Vec<&'static str> {
         &file::KIND,
         &webhook::KIND,
         &websocket::KIND,
+        &nats::KIND,
     ] {
         for key in kind.keys {
             if !keys.contains(key) {
@@ -280,6 +283,8 @@ pub enum SourceKind {
     /// A WebSocket stream, plain or GraphQL subscriptions
     /// (`source::websocket`).
     WebSocket(WebSocketOptions),
+    /// A NATS subject, live or from a JetStream stream (`source::nats`).
+    Nats(NatsOptions),
 }
 
 impl SourceKind {
@@ -291,6 +296,7 @@ impl SourceKind {
             SourceKind::File(_) | SourceKind::FileRoute { .. } => &file::KIND,
             SourceKind::Webhook(_) => &webhook::KIND,
             SourceKind::WebSocket(_) => &websocket::KIND,
+            SourceKind::Nats(_) => &nats::KIND,
         }
     }
 
@@ -302,7 +308,7 @@ impl SourceKind {
             SourceKind::Poll(o) => poll::keeps_state(o),
             SourceKind::File(o) => o.patched,
             SourceKind::FileRoute { patched } => *patched,
-            SourceKind::Webhook(_) | SourceKind::WebSocket(_) => false,
+            SourceKind::Webhook(_) | SourceKind::WebSocket(_) | SourceKind::Nats(_) => false,
         }
     }
 }
@@ -316,6 +322,9 @@ impl SourceKind {
 pub enum Meta {
     /// A webhook delivery (`source::webhook::meta`).
     Webhook(WebhookMeta),
+    /// A NATS message's subject and stream sequence, or an event another
+    /// evtop relayed through NATS (`source::nats::meta`).
+    Nats(NatsMeta),
 }
 
 /// How a piece of metadata should look; the UI picks the colours.
@@ -351,12 +360,19 @@ impl Meta {
     pub fn write_ndjson(&self, out: &mut Vec<u8>) {
         let key = match self {
             Meta::Webhook(_) => WebhookMeta::NDJSON_KEY,
+            // A relayed event is written as it was first written.
+            Meta::Nats(m) => match m.relayed_meta() {
+                Some(inner) => return inner.write_ndjson(out),
+                None if m.is_relayed() => return,
+                None => NatsMeta::NDJSON_KEY,
+            },
         };
         out.extend_from_slice(b",\"");
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(b"\":");
         let _ = match self {
             Meta::Webhook(m) => serde_json::to_writer(&mut *out, m),
+            Meta::Nats(m) => serde_json::to_writer(&mut *out, m),
         };
     }
 
@@ -365,6 +381,7 @@ impl Meta {
     pub fn mark(&self) -> String {
         match self {
             Meta::Webhook(m) => m.mark(),
+            Meta::Nats(m) => m.relayed_meta().map(Meta::mark).unwrap_or_default(),
         }
     }
 
@@ -372,6 +389,7 @@ impl Meta {
     pub fn tone(&self) -> Tone {
         match self {
             Meta::Webhook(m) => m.tone(),
+            Meta::Nats(m) => m.relayed_meta().map_or(Tone::Dim, Meta::tone),
         }
     }
 
@@ -379,6 +397,7 @@ impl Meta {
     pub fn detail(&self) -> Vec<DetailLine> {
         match self {
             Meta::Webhook(m) => m.detail(),
+            Meta::Nats(m) => m.detail(),
         }
     }
 
@@ -387,6 +406,7 @@ impl Meta {
     pub fn term(&self, name: &str) -> Option<MetaValue> {
         match self {
             Meta::Webhook(m) => m.term(name),
+            Meta::Nats(m) => m.relayed_meta().and_then(|inner| inner.term(name)),
         }
     }
 
@@ -405,6 +425,17 @@ impl Meta {
     pub fn webhook(&self) -> Option<&WebhookMeta> {
         match self {
             Meta::Webhook(m) => Some(m),
+            Meta::Nats(m) => m.relayed_meta().and_then(Meta::webhook),
+        }
+    }
+
+    /// The name of the source that first produced this event, when it came
+    /// through another evtop (a relay): shown, filtered on (`source:`) and
+    /// written instead of the name of the source that received it.
+    pub fn source_name(&self) -> Option<&str> {
+        match self {
+            Meta::Webhook(_) => None,
+            Meta::Nats(m) => m.relayed_source(),
         }
     }
 }

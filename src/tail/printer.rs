@@ -26,7 +26,7 @@ use std::sync::Arc;
 use rustc_hash::FxHasher;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::event::Event;
+use crate::event::{Event, Meta};
 use crate::filter::Filter;
 use crate::output::{self, Format};
 
@@ -128,7 +128,12 @@ fn print<W: Write>(opts: PrinterOptions, mut rx: mpsc::Receiver<Vec<Event>>, mut
                     break;
                 }
                 let name = opts.names.get(ev.source as usize).map_or("?", String::as_str);
-                let verdict = verdicts.get(&opts.filter, ev.source, &ev.ty, name);
+                // A relayed event shows its original source name: decided
+                // on that name, not cached per source id.
+                let verdict = match ev.meta.as_deref().and_then(Meta::source_name) {
+                    Some(origin) => opts.filter.decide_type_source(&ev.ty, origin),
+                    None => verdicts.get(&opts.filter, ev.source, &ev.ty, name),
+                };
                 if verdict == Some(false) {
                     continue;
                 }

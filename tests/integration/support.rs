@@ -294,6 +294,7 @@ pub async fn webhook_served(
         secrets: Arc::from([]),
         tls_unchecked: false,
         tls: Default::default(),
+        filter: Default::default(),
     };
     tokio::spawn(evtop::source::webhook::serve(
         listener,

@@ -46,7 +46,8 @@ fn unknown_key_names_the_key_its_table_and_the_allowed_keys() {
          url, headers, type_pointer, id_pointer, time_pointer, patch, idle_timeout, preset, \
          interval, mode, items, order, cursor_param, has_more, limit, path, follow, speed, \
          listen, verify, secret, tolerance, forward_to, subscribe, ping, protocol, query, \
-         variables, init_payload"
+         variables, init_payload, urls, subject, stream, start, credentials, token, user, \
+         password, type_from, format"
     );
     assert_eq!(
         err("[settings]\nframes = 3"),

@@ -45,6 +45,7 @@ fn needles() -> Vec<(&'static str, Vec<String>)> {
         ("webhook", &["Webhook"]),
         ("file", &["File", "FileRoute"]),
         ("websocket", &["WebSocket"]),
+        ("nats", &["Nats"]),
     ];
     variants
         .iter()
