@@ -27,6 +27,8 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::Value;
 
+use catalog::{Catalog, Sampling};
+
 pub use health::{GAP_MIN_SAMPLES, GAP_SAMPLES, Health, QUIET_FACTOR, QUIET_MIN_MS, Rhythm, quiet_after};
 pub use rates::{RATE_SECONDS, RateHistory};
 pub use state::Change;
@@ -184,6 +186,9 @@ pub struct Store {
     overflow_type: Option<u32>,
     total: RateHistory,
     evicted: u64,
+    /// What each type is made of (SPEC 10), learned from a sample at high
+    /// rates; numbered by the same type ids.
+    catalog: Catalog,
 }
 
 impl Store {
@@ -232,6 +237,7 @@ impl Store {
             overflow_type: None,
             total: RateHistory::default(),
             evicted: 0,
+            catalog: Catalog::new(Sampling::PerSecond),
         }
     }
 
@@ -367,6 +373,10 @@ impl Store {
             stats.count += 1;
             stats.rate.add(now, 1);
             self.total.add(now, 1);
+            // The overflow row is a mix of types: nothing to learn there.
+            if Some(ty) != self.overflow_type {
+                self.catalog.learn(ty, &stats.name, &source.name, &ev.data, now);
+            }
         }
         if self.capacity == 0 {
             self.first_seq += 1;
@@ -454,6 +464,12 @@ impl Store {
 
     pub fn types(&self) -> &[TypeStats] {
         &self.types
+    }
+
+    /// The catalog of the types seen ([`catalog`]); its type ids are
+    /// [`Store::types`]' indexes.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// Events/s of all sources together (see [`RateHistory::rate`]).
