@@ -131,6 +131,11 @@ async fn stripe(
     Sse::new(stream.take_until(stop.cancelled_owned())).keep_alive(KeepAlive::default())
 }
 
+/// Events of the Stripe-like stream before it starts drifting (about two
+/// minutes, past the catalog's first 1,000 charges, so what appears then
+/// is marked new).
+const DRIFT_AFTER: u64 = 3_500;
+
 /// The Stripe-like generator: ~25 events/s with a burst every ~20 s.
 struct Stripe {
     rng: fastrand::Rng,
@@ -169,7 +174,9 @@ impl Stripe {
         let amount = self.rng.u32(100..250_000);
         let object = match ty.split('.').next().unwrap_or("") {
             "charge" => {
-                json!({"id": format!("ch_{:08x}", self.rng.u32(..)), "object": "charge", "amount": amount, "currency": "usd", "status": if ty == "charge.refunded" { "refunded" } else { "succeeded" }, "customer": format!("cus_{:06x}", self.rng.u32(..0xffffff))})
+                let mut charge = json!({"id": format!("ch_{:08x}", self.rng.u32(..)), "object": "charge", "amount": amount, "currency": "usd", "status": if ty == "charge.refunded" { "refunded" } else { "succeeded" }, "customer": format!("cus_{:06x}", self.rng.u32(..0xffffff))});
+                self.drift(&mut charge, amount);
+                charge
             }
             "payment_intent" => {
                 json!({"id": format!("pi_{:08x}", self.rng.u32(..)), "object": "payment_intent", "amount": amount, "currency": "eur", "status": if ty.ends_with("created") { "requires_payment_method" } else { "succeeded" }})
@@ -185,6 +192,22 @@ impl Stripe {
         let id = format!("evt_{:016x}", self.n ^ 0x5eed_0000_0000);
         let data = json!({"id": id, "object": "event", "type": ty, "created": created, "livemode": false, "data": {"object": object}});
         SseEvent::default().event(ty).id(id).data(data.to_string())
+    }
+
+    /// The stream drifts after a while, as real providers' do, so the
+    /// catalog (`c`) has something to say: after [`DRIFT_AFTER`] events a
+    /// new optional field appears on charges, and now and then a charge's
+    /// `amount` arrives as a string.
+    fn drift(&mut self, charge: &mut serde_json::Value, amount: u32) {
+        if self.n < DRIFT_AFTER {
+            return;
+        }
+        if self.rng.u8(..3) == 0 {
+            charge["risk_level"] = json!(["normal", "elevated", "highest"][self.rng.usize(..3)]);
+        }
+        if self.rng.u8(..40) == 0 {
+            charge["amount"] = json!(format!("{}.{:02}", amount / 100, amount % 100));
+        }
     }
 
     fn pick(&mut self) -> &'static str {

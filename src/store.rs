@@ -189,6 +189,8 @@ pub struct Store {
     /// What each type is made of (SPEC 10), learned from a sample at high
     /// rates; numbered by the same type ids.
     catalog: Catalog,
+    /// Whether events feed the catalog (off: benchmarks measure its cost).
+    learning: bool,
 }
 
 impl Store {
@@ -238,6 +240,7 @@ impl Store {
             total: RateHistory::default(),
             evicted: 0,
             catalog: Catalog::new(Sampling::PerSecond),
+            learning: true,
         }
     }
 
@@ -374,7 +377,7 @@ impl Store {
             stats.rate.add(now, 1);
             self.total.add(now, 1);
             // The overflow row is a mix of types: nothing to learn there.
-            if Some(ty) != self.overflow_type {
+            if self.learning && Some(ty) != self.overflow_type {
                 self.catalog.learn(ty, &stats.name, &source.name, &ev.data, now);
             }
         }
@@ -464,6 +467,12 @@ impl Store {
 
     pub fn types(&self) -> &[TypeStats] {
         &self.types
+    }
+
+    /// Stop (or resume) feeding the catalog: what its cost is measured
+    /// against.
+    pub fn set_learning(&mut self, on: bool) {
+        self.learning = on;
     }
 
     /// The catalog of the types seen ([`catalog`]); its type ids are
