@@ -192,6 +192,9 @@ fn reconnect_delay(attempts: usize) -> Duration {
 
 /// A failed first connection in words.
 fn connect_error(e: &async_nats::ConnectError) -> (String, bool) {
+    if let Some(words) = super::tls::certificate_problem(e) {
+        return (format!("cannot connect: {words}"), false);
+    }
     let kind = e.kind();
     let text = e.to_string();
     let reason = match kind {

@@ -89,7 +89,7 @@ impl ServerCertVerifier for AcceptAny {
 /// The certificate error somewhere in `err`'s cause chain, in words, with
 /// what to do about it. rustls's error hides inside an `io::Error` whose
 /// `source()` skips it, so each (nested) `io::Error` is opened with `get_ref`.
-pub(super) fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     use rustls::CertificateError as C;
     let mut cause = Some(err);
     while let Some(e) = cause {

@@ -640,3 +640,46 @@ async fn a_cluster_node_going_down_loses_nothing() {
     assert_eq!(ns(&tail.lines(10).await), (11..=20).collect::<Vec<_>>());
     tail.wait_stderr("1 reconnection").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_servers_take_the_same_certificate_checks_and_cacert_as_https() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::tls_binary::make_certs(dir.path());
+    let (cert, key, ca) = (
+        dir.path().join("leaf.pem"),
+        dir.path().join("leaf.key"),
+        dir.path().join("ca.pem"),
+    );
+    let server = NatsServer::start_with(&[
+        "--tls",
+        "--tlscert",
+        cert.to_str().unwrap(),
+        "--tlskey",
+        key.to_str().unwrap(),
+    ])
+    .await;
+    let url = format!("tls://127.0.0.1:{}", server.port);
+    let cfg = config(&url, "subject = \"orders.>\"");
+
+    let mut refused = Tail::start(&cfg, &["--duration", "2s"]);
+    refused.wait_stderr("certificate not trusted").await;
+    let (_, err) = refused.stop().await;
+    assert!(err.contains("use --cacert FILE"), "{err}");
+
+    let mut tail = Tail::start(&cfg, &["--count", "3", "--cacert", ca.to_str().unwrap()]);
+    tail.wait_stderr("n: connected (").await;
+    let client = async_nats::ConnectOptions::new()
+        .add_root_certificates(ca.clone())
+        .require_tls(true)
+        .connect(&url)
+        .await
+        .unwrap();
+    for i in 0..3u64 {
+        client
+            .publish("orders.paid", format!("{{\"n\":{i}}}").into())
+            .await
+            .unwrap();
+    }
+    client.flush().await.unwrap();
+    assert_eq!(ns(&tail.lines(3).await), [0, 1, 2]);
+}

@@ -28,7 +28,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// Keys and certificates in `dir`: `ca.pem` (a private CA), `leaf.pem` (for
 /// 127.0.0.1 only, signed by it) and `self.pem` (self-signed, CA:TRUE as
 /// `openssl req -x509` makes it), each with its `*.key`.
-fn make_certs(dir: &Path) {
+pub(crate) fn make_certs(dir: &Path) {
     let subj = |cn: &str| format!("/CN={cn}");
     openssl(
         dir,
