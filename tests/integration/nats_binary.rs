@@ -661,7 +661,7 @@ async fn tls_servers_take_the_same_certificate_checks_and_cacert_as_https() {
     let url = format!("tls://127.0.0.1:{}", server.port);
     let cfg = config(&url, "subject = \"orders.>\"");
 
-    let mut refused = Tail::start(&cfg, &["--duration", "2s"]);
+    let refused = Tail::start(&cfg, &["--duration", "2s"]);
     refused.wait_stderr("certificate not trusted").await;
     let (_, err) = refused.stop().await;
     assert!(err.contains("use --cacert FILE"), "{err}");
