@@ -86,6 +86,7 @@ pub mod filter;
 pub mod logging;
 pub mod output;
 pub mod recording;
+pub mod relay;
 pub mod resend;
 pub mod sanitize;
 pub mod source;
