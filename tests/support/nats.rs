@@ -298,7 +298,7 @@ pub async fn stream_messages(js: &async_nats::jetstream::Context, stream: &str) 
             msg_id: m
                 .headers
                 .as_ref()
-                .and_then(|h| h.get("Nats-Msg-Id"))
+                .and_then(|h| h.get(async_nats::header::NATS_MESSAGE_ID))
                 .map(|v| v.as_str().to_owned()),
             payload: String::from_utf8(m.payload.to_vec()).unwrap(),
             sequence: info.stream_sequence,
