@@ -52,7 +52,10 @@ pub struct Feed {
     pace: Duration,
     /// The `Last-Event-ID` of every request, in arrival order.
     pub last_ids: Arc<Mutex<Vec<Option<String>>>>,
+    /// The accept loop.
     tasks: Option<JoinSet<()>>,
+    /// One task per connection.
+    conns: Arc<Mutex<JoinSet<()>>>,
 }
 
 impl Feed {
@@ -73,6 +76,7 @@ impl Feed {
             pace,
             last_ids: Arc::default(),
             tasks: None,
+            conns: Arc::default(),
         };
         feed.serve(listener);
         feed
@@ -87,16 +91,21 @@ impl Feed {
         self.available.send_replace(n.min(self.events.len()));
     }
 
-    /// Drop the listener and every connection (a server going away).
-    pub fn stop(&mut self) {
+    /// Drop the listener and every connection (a server going away), and
+    /// wait until they are gone, so that nothing more is sent on them.
+    pub async fn stop(&mut self) {
         if let Some(mut t) = self.tasks.take() {
             t.abort_all();
+            while t.join_next().await.is_some() {}
         }
+        let mut conns = std::mem::take(&mut *self.conns.lock().unwrap());
+        conns.abort_all();
+        while conns.join_next().await.is_some() {}
     }
 
     /// Listen again on the same port.
     pub async fn restart(&mut self) {
-        self.stop();
+        self.stop().await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         let listener = loop {
             match TcpListener::bind(self.addr).await {
@@ -114,10 +123,8 @@ impl Feed {
         let available = self.available.subscribe();
         let last_ids = self.last_ids.clone();
         let (chunk, pace) = (self.chunk, self.pace);
-        let conns = Arc::new(Mutex::new(JoinSet::new()));
-        let conns_owner = conns.clone();
+        let conns = self.conns.clone();
         tasks.spawn(async move {
-            let _keep = conns_owner;
             while let Ok((mut sock, _)) = listener.accept().await {
                 let Some(req) = read_head(&mut sock).await else {
                     continue;
@@ -159,6 +166,9 @@ impl Feed {
 
 impl Drop for Feed {
     fn drop(&mut self) {
-        self.stop();
+        if let Some(mut t) = self.tasks.take() {
+            t.abort_all();
+        }
+        self.conns.lock().unwrap().abort_all();
     }
 }

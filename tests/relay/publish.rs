@@ -84,7 +84,7 @@ async fn relayed_messages_are_tails_ndjson_lines_on_the_specified_subjects() {
     tail.wait_stdout(5, 20).await;
 
     // The SSE server goes away and comes back; both resume after e5.
-    feed.stop();
+    feed.stop().await;
     feed.release(10);
     feed.restart().await;
     let sender = crate::support::sender();
@@ -103,9 +103,9 @@ async fn relayed_messages_are_tails_ndjson_lines_on_the_specified_subjects() {
     tail.terminate(15).await;
     let resumed: Vec<Option<String>> = feed.last_ids.lock().unwrap().clone();
     assert_eq!(
-        resumed.iter().filter(|l| l.as_deref() == Some("e5")).count(),
-        2,
-        "the relay and tail both resumed after e5: {resumed:?}"
+        resumed,
+        [None, None, Some("e5".into()), Some("e5".into())],
+        "the relay and tail both resumed after e5"
     );
 
     let stored = stream_messages(&js, "T1").await;
