@@ -426,9 +426,13 @@ fn server(info: &async_nats::ServerInfo) -> String {
     }
 }
 
-/// Whether the queue was closed with a deadline that has passed.
+/// Whether to stop trying to connect: the queue was closed and is empty
+/// (nothing to publish) or its deadline has passed.
 fn give_up(queue: &Queue) -> bool {
-    matches!(queue.closed(), Some(Some(t)) if t <= std::time::Instant::now())
+    match queue.closed() {
+        None => false,
+        Some(deadline) => queue.is_empty() || deadline.is_some_and(|t| t <= std::time::Instant::now()),
+    }
 }
 
 /// Sleep `d`, waking early when the queue closes; false when it closed
