@@ -138,7 +138,9 @@ pub struct RelayArgs {
 fn parse_queue(s: &str) -> Result<usize, String> {
     match s.replace('_', "").parse::<usize>() {
         Ok(n) if (1..=10_000_000).contains(&n) => Ok(n),
-        _ => Err(format!("expected a number of events from 1 to 10000000, got {s:?}")),
+        _ => Err(format!(
+            "expected a number of events from 1 to 10000000, got {s:?}"
+        )),
     }
 }
 

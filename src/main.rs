@@ -137,7 +137,10 @@ fn relay(args: RelayArgs) -> Result<u8, Fatal> {
     use evtop::relay::{BrokerOptions, RelayOptions, subject};
     let usage = Fatal::Usage;
     subject::check_prefix(&args.prefix).map_err(usage)?;
-    let stream = args.stream.clone().unwrap_or_else(|| subject::default_stream(&args.prefix));
+    let stream = args
+        .stream
+        .clone()
+        .unwrap_or_else(|| subject::default_stream(&args.prefix));
     subject::check_stream(&stream).map_err(usage)?;
     let (servers, servers_display) = evtop::relay::parse_servers(&args.to).map_err(usage)?;
     let (config, filter) = prepare(&args.common, false)?;

@@ -87,7 +87,12 @@ pub async fn run(config: Config, opts: RelayOptions) -> anyhow::Result<u8> {
     let diag = Diagnostics::start()?;
     let queue = Arc::new(Queue::new(opts.queue));
     let counters = Arc::new(Counters::default());
-    let mut publisher = Publisher::start(opts.broker.clone(), queue.clone(), counters.clone(), diag.sender())?;
+    let mut publisher = Publisher::start(
+        opts.broker.clone(),
+        queue.clone(),
+        counters.clone(),
+        diag.sender(),
+    )?;
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
 

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, context::CreateStreamErrorKind, context::GetStreamErrorKind};
 use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::stream::{Config as StreamConfig, StorageType};
+use async_nats::jetstream::{self, context::CreateStreamErrorKind, context::GetStreamErrorKind};
 use async_nats::{ConnectErrorKind, ConnectOptions, ServerAddr};
 
 use super::subject::covers;
@@ -59,12 +59,7 @@ pub fn parse_servers(to: &str) -> Result<(Vec<ServerAddr>, String), String> {
         let addr: ServerAddr = part
             .parse()
             .map_err(|e| format!("--to {part:?}: not a NATS server URL ({e})"))?;
-        shown.push(format!(
-            "{}://{}:{}",
-            addr.scheme(),
-            addr.host(),
-            addr.port()
-        ));
+        shown.push(format!("{}://{}:{}", addr.scheme(), addr.host(), addr.port()));
         servers.push(addr);
     }
     Ok((servers, shown.join(",")))
@@ -192,7 +187,12 @@ pub async fn ensure_stream(js: &jetstream::Context, opts: &BrokerOptions) -> Res
                         opts.stream
                     )));
                 }
-                _ => return Err(Failure::Fatal(format!("cannot create stream {}: {e}", opts.stream))),
+                _ => {
+                    return Err(Failure::Fatal(format!(
+                        "cannot create stream {}: {e}",
+                        opts.stream
+                    )));
+                }
             },
         }
     }
@@ -249,7 +249,8 @@ fn jetstream_failure(stream: &str, e: &async_nats::jetstream::Error) -> Failure 
         "this server is not part of a cluster: --replicas above 1 needs one".to_string()
     } else if code == ErrorCode::INSUFFICIENT_RESOURCES {
         "the cluster has too few servers or too little storage for it (--replicas?)".to_string()
-    } else if code == ErrorCode::JETSTREAM_NOT_ENABLED || code == ErrorCode::JETSTREAM_NOT_ENABLED_FOR_ACCOUNT {
+    } else if code == ErrorCode::JETSTREAM_NOT_ENABLED || code == ErrorCode::JETSTREAM_NOT_ENABLED_FOR_ACCOUNT
+    {
         "JetStream is not enabled on this server or account (start nats-server with -js)".to_string()
     } else {
         e.to_string()

@@ -137,7 +137,13 @@ struct Flight {
     sent: u32,
 }
 
-type Ack = BoxFuture<'static, (Flight, Result<jetstream::publish::PublishAck, jetstream::context::PublishError>)>;
+type Ack = BoxFuture<
+    'static,
+    (
+        Flight,
+        Result<jetstream::publish::PublishAck, jetstream::context::PublishError>,
+    ),
+>;
 
 /// Doubling pauses, reset by a success.
 struct Pause {
@@ -304,7 +310,11 @@ async fn run(opts: BrokerOptions, queue: Arc<Queue>, counters: Arc<Counters>, di
                     },
                 };
                 let size = flight.item.payload.len()
-                    + flight.item.msg_id.as_ref().map_or(0, |m| m.len() + HEADER_OVERHEAD);
+                    + flight
+                        .item
+                        .msg_id
+                        .as_ref()
+                        .map_or(0, |m| m.len() + HEADER_OVERHEAD);
                 if size > max_payload {
                     Counters::add(&counters.failed);
                     report.failure(format!(
@@ -342,7 +352,8 @@ async fn run(opts: BrokerOptions, queue: Arc<Queue>, counters: Arc<Counters>, di
                 }
             }
         }
-        let idle = can_send && deadline.is_none() && retry.is_empty() && batch.is_empty() && window.len() < WINDOW;
+        let idle =
+            can_send && deadline.is_none() && retry.is_empty() && batch.is_empty() && window.len() < WINDOW;
         tokio::select! {
             Some((flight, result)) = window.next(), if !window.is_empty() => match result {
                 Ok(ack) => {

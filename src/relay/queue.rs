@@ -275,7 +275,11 @@ mod tests {
         let soon = Instant::now() + Duration::from_secs(5);
         q.close(Some(soon));
         q.close(Some(soon + Duration::from_secs(1)));
-        assert_eq!(q.closed(), Some(Some(soon)), "a later close never extends the deadline");
+        assert_eq!(
+            q.closed(),
+            Some(Some(soon)),
+            "a later close never extends the deadline"
+        );
     }
 
     #[tokio::test]

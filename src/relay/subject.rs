@@ -139,10 +139,7 @@ pub fn check_stream(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 255 {
         return Err("--stream: a name of 1 to 255 characters".into());
     }
-    if let Some(c) = name
-        .chars()
-        .find(|&c| unfit(c) || c == '/' || c == '\\')
-    {
+    if let Some(c) = name.chars().find(|&c| unfit(c) || c == '/' || c == '\\') {
         return Err(format!(
             "--stream {name:?}: {c:?} cannot appear in a JetStream stream name"
         ));

@@ -17,7 +17,13 @@ async fn a_cluster_node_killed_while_publishing_loses_nothing() {
     let to = cluster.urls();
     let feed = Feed::start_paced(numbered(N), N, 20, Duration::from_millis(10)).await;
     let shop = format!("shop={}", feed.url());
-    let mut relay = spawn(dir.path(), "relay", &[&shop, "--to", &to, "--replicas", "3"], None).await;
+    let mut relay = spawn(
+        dir.path(),
+        "relay",
+        &[&shop, "--to", &to, "--replicas", "3"],
+        None,
+    )
+    .await;
     relay.wait_stderr("stream EVTOP created", 30).await;
     let js = async_nats::jetstream::new(client(&to).await);
     wait_count(&js, "EVTOP", 300, 30).await;
@@ -26,8 +32,16 @@ async fn a_cluster_node_killed_while_publishing_loses_nothing() {
     let mut stream = js.get_stream("EVTOP").await.unwrap();
     let info = stream.info().await.unwrap();
     assert_eq!(info.config.num_replicas, 3);
-    let leader = info.cluster.as_ref().and_then(|c| c.leader.clone()).expect("a leader");
-    let i = cluster.nodes.iter().position(|n| n.name == leader).expect("leader is a node");
+    let leader = info
+        .cluster
+        .as_ref()
+        .and_then(|c| c.leader.clone())
+        .expect("a leader");
+    let i = cluster
+        .nodes
+        .iter()
+        .position(|n| n.name == leader)
+        .expect("leader is a node");
     cluster.nodes[i].kill().await;
     let survivors: Vec<String> = cluster
         .nodes

@@ -54,7 +54,10 @@ pub async fn spawn(dir: &Path, sub: &str, args: &[&str], webhook: Option<&str>) 
             let (url, lines) = listening_url(&mut child, name).await;
             (Some(url), collect(lines))
         }
-        None => (None, collect(BufReader::new(child.stderr.take().unwrap()).lines())),
+        None => (
+            None,
+            collect(BufReader::new(child.stderr.take().unwrap()).lines()),
+        ),
     };
     let (stderr, stderr_done) = stderr;
     Running {
@@ -157,7 +160,9 @@ pub async fn wait_count(js: &async_nats::jetstream::Context, stream: &str, n: u6
 
 /// The number in `line` right before `word` (`"3 dropped"` → 3).
 pub fn count_before(line: &str, word: &str) -> u64 {
-    let i = line.find(word).unwrap_or_else(|| panic!("{word:?} not in {line:?}"));
+    let i = line
+        .find(word)
+        .unwrap_or_else(|| panic!("{word:?} not in {line:?}"));
     line[..i]
         .trim_end()
         .rsplit(' ')

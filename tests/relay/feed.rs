@@ -110,7 +110,9 @@ impl Feed {
         let listener = loop {
             match TcpListener::bind(self.addr).await {
                 Ok(l) => break l,
-                Err(e) if tokio::time::Instant::now() > deadline => panic!("cannot listen on {} again: {e}", self.addr),
+                Err(e) if tokio::time::Instant::now() > deadline => {
+                    panic!("cannot listen on {} again: {e}", self.addr)
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         };

@@ -41,7 +41,10 @@ async fn a_relay_killed_and_restarted_publishes_no_event_twice() {
     assert_eq!(code, 0, "{}", relay.stderr_text());
     assert_eq!(count_before(&summary, "acknowledged"), N as u64, "{summary}");
     let dup = count_before(&summary, "already in the stream");
-    assert!(dup >= before, "the replayed events were duplicates: {summary} (stream had {before})");
+    assert!(
+        dup >= before,
+        "the replayed events were duplicates: {summary} (stream had {before})"
+    );
 
     let stored = stream_messages(&js, "EVTOP").await;
     assert_eq!(stored.len(), N, "one message per distinct event");
@@ -60,7 +63,13 @@ async fn while_the_broker_is_down_webhooks_are_answered_and_queued_events_arrive
     let dir = tempfile::tempdir().unwrap();
     let mut nats = NatsServer::start(dir.path()).await;
     let to = nats.url();
-    let mut relay = spawn(dir.path(), "relay", &["--listen", "hooks=0/h", "--to", &to], Some("hooks")).await;
+    let mut relay = spawn(
+        dir.path(),
+        "relay",
+        &["--listen", "hooks=0/h", "--to", &to],
+        Some("hooks"),
+    )
+    .await;
     let url = relay.hook_url.clone().unwrap();
     let sender = crate::support::sender();
     relay.wait_stderr("stream EVTOP created", 20).await;
@@ -78,7 +87,10 @@ async fn while_the_broker_is_down_webhooks_are_answered_and_queued_events_arrive
     for i in 6..=55 {
         let (status, took) = deliver(&sender, &url, &body(i)).await;
         assert_eq!(status, 200);
-        assert!(took < Duration::from_secs(1), "delivery {i} took {took:?} while the broker was down");
+        assert!(
+            took < Duration::from_secs(1),
+            "delivery {i} took {took:?} while the broker was down"
+        );
     }
     nats.restart().await;
     relay.wait_stderr("reconnected to", 30).await;

@@ -18,7 +18,11 @@ fn shop_events() -> Vec<FeedEvent> {
         data: data.into(),
     };
     vec![
-        e("e1", "charge.succeeded", r#"{"z":1,"amount":1.50,"nested":{"b":[1,2.0e3]}}"#),
+        e(
+            "e1",
+            "charge.succeeded",
+            r#"{"z":1,"amount":1.50,"nested":{"b":[1,2.0e3]}}"#,
+        ),
         e("e2", "customer created", r#"{"name":"Zoë \"Z\" ☃"}"#),
         e("e3", "a..b", r#"{"n":3}"#),
         e("e4", "x>y.*", "not json at all"),
@@ -70,13 +74,31 @@ async fn relayed_messages_are_tails_ndjson_lines_on_the_specified_subjects() {
     let mut relay = spawn(
         dir.path(),
         "relay",
-        &[&shop, "--listen", "hooks=0/h", "--to", &to, "--stream", "T1", "--replicas", "1", "--max-age", "1h"],
+        &[
+            &shop,
+            "--listen",
+            "hooks=0/h",
+            "--to",
+            &to,
+            "--stream",
+            "T1",
+            "--replicas",
+            "1",
+            "--max-age",
+            "1h",
+        ],
         Some("hooks"),
     )
     .await;
     let tail_dir = dir.path().join("tail");
     std::fs::create_dir_all(&tail_dir).unwrap();
-    let mut tail = spawn(&tail_dir, "tail", &["--format", "ndjson", &shop, "--listen", "hooks=0/h"], Some("hooks")).await;
+    let mut tail = spawn(
+        &tail_dir,
+        "tail",
+        &["--format", "ndjson", &shop, "--listen", "hooks=0/h"],
+        Some("hooks"),
+    )
+    .await;
 
     let js = async_nats::jetstream::new(client(&to).await);
     relay.wait_stderr("stream T1 created", 20).await;
@@ -116,7 +138,9 @@ async fn relayed_messages_are_tails_ndjson_lines_on_the_specified_subjects() {
         let mut m: BTreeMap<String, Vec<(String, Option<String>, String)>> = BTreeMap::new();
         for l in lines {
             let v: serde_json::Value = serde_json::from_str(&l.2).unwrap();
-            m.entry(v["source"].as_str().unwrap().to_owned()).or_default().push(l);
+            m.entry(v["source"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(l);
         }
         m
     };
@@ -126,7 +150,12 @@ async fn relayed_messages_are_tails_ndjson_lines_on_the_specified_subjects() {
             .map(|s| (s.subject.clone(), s.msg_id.clone(), s.payload.clone()))
             .collect(),
     );
-    let printed = by_source(tail_lines.iter().map(|l| (String::new(), None, l.clone())).collect());
+    let printed = by_source(
+        tail_lines
+            .iter()
+            .map(|l| (String::new(), None, l.clone()))
+            .collect(),
+    );
     assert_eq!(relayed.keys().collect::<Vec<_>>(), ["hooks", "shop"]);
     for (source, msgs) in &relayed {
         let lines = &printed[source];
@@ -210,21 +239,48 @@ async fn an_existing_stream_is_reused_and_an_unfit_one_refused_in_words() {
     let mut relay = spawn(
         dir.path(),
         "relay",
-        &["--listen", "hooks=0/h", "--to", &to, "--stream", "PRE", "--max-age", "1h"],
+        &[
+            "--listen",
+            "hooks=0/h",
+            "--to",
+            &to,
+            "--stream",
+            "PRE",
+            "--max-age",
+            "1h",
+        ],
         Some("hooks"),
     )
     .await;
     let line = relay.wait_stderr("stream PRE reused", 20).await;
-    assert!(line.contains("apply only to a stream the relay creates"), "{line}");
-    let (status, _) = deliver(&crate::support::sender(), relay.hook_url.as_ref().unwrap(), r#"{"id":"a","type":"t"}"#).await;
+    assert!(
+        line.contains("apply only to a stream the relay creates"),
+        "{line}"
+    );
+    let (status, _) = deliver(
+        &crate::support::sender(),
+        relay.hook_url.as_ref().unwrap(),
+        r#"{"id":"a","type":"t"}"#,
+    )
+    .await;
     assert_eq!(status, 200);
     wait_count(&js, "PRE", 1, 20).await;
     assert_eq!(relay.terminate(15).await, 0, "{}", relay.stderr_text());
     let mut pre = js.get_stream("PRE").await.unwrap();
-    assert_eq!(pre.info().await.unwrap().config.max_age, day, "a reused stream keeps its settings");
+    assert_eq!(
+        pre.info().await.unwrap().config.max_age,
+        day,
+        "a reused stream keeps its settings"
+    );
 
     // A stream whose subjects do not cover prefix.>: exit 1, in words.
-    let mut relay = spawn(dir.path(), "relay", &["--listen", "0", "--to", &to, "--stream", "OTHER"], None).await;
+    let mut relay = spawn(
+        dir.path(),
+        "relay",
+        &["--listen", "0", "--to", &to, "--stream", "OTHER"],
+        None,
+    )
+    .await;
     assert_eq!(relay.exit_code(20).await, 1);
     let err = relay.stderr_text();
     assert!(
@@ -235,9 +291,22 @@ async fn an_existing_stream_is_reused_and_an_unfit_one_refused_in_words() {
     let mut relay = spawn(dir.path(), "relay", &["--listen", "0", "--to", &to], None).await;
     assert_eq!(relay.exit_code(20).await, 1);
     let err = relay.stderr_text();
-    assert!(err.contains("stream EVTOP: its subjects overlap those of another stream"), "{err}");
+    assert!(
+        err.contains("stream EVTOP: its subjects overlap those of another stream"),
+        "{err}"
+    );
     // Flags checked before anything starts.
-    let mut relay = spawn(dir.path(), "relay", &["--listen", "0", "--to", &to, "--prefix", "a.*"], None).await;
+    let mut relay = spawn(
+        dir.path(),
+        "relay",
+        &["--listen", "0", "--to", &to, "--prefix", "a.*"],
+        None,
+    )
+    .await;
     assert_eq!(relay.exit_code(10).await, 2);
-    assert!(relay.stderr_text().contains("--prefix"), "{}", relay.stderr_text());
+    assert!(
+        relay.stderr_text().contains("--prefix"),
+        "{}",
+        relay.stderr_text()
+    );
 }

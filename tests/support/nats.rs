@@ -133,14 +133,20 @@ impl NatsServer {
             if let Some(Ok(Some(_))) = self.child.as_mut().map(|c| c.try_wait()) {
                 return false;
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok()
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
                 && (!needs_leader || self.jetstream_answers().await)
             {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("nats-server on {} not ready in {START_TIMEOUT:?}: {}", self.port, self.log_tail());
+        panic!(
+            "nats-server on {} not ready in {START_TIMEOUT:?}: {}",
+            self.port,
+            self.log_tail()
+        );
     }
 
     async fn jetstream_answers(&self) -> bool {
@@ -176,7 +182,11 @@ impl NatsServer {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        panic!("nats-server would not restart on {}: {}", self.port, self.log_tail());
+        panic!(
+            "nats-server would not restart on {}: {}",
+            self.port,
+            self.log_tail()
+        );
     }
 
     /// Whether the process is running.
@@ -187,7 +197,14 @@ impl NatsServer {
     /// The end of its log, for failure messages.
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        text.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+        text.lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -218,8 +235,12 @@ impl Cluster {
                     "--routes".to_string(),
                     routes.join(","),
                 ];
-                let mut node =
-                    NatsServer::configured(&dir.join(format!("try{attempt}")), &format!("n{}", i + 1), *port, extra);
+                let mut node = NatsServer::configured(
+                    &dir.join(format!("try{attempt}")),
+                    &format!("n{}", i + 1),
+                    *port,
+                    extra,
+                );
                 node.spawn();
                 nodes.push(node);
             }
@@ -245,7 +266,11 @@ impl Cluster {
 
     /// Every node's client URL, comma-separated (what `--to` takes).
     pub fn urls(&self) -> String {
-        self.nodes.iter().map(NatsServer::url).collect::<Vec<_>>().join(",")
+        self.nodes
+            .iter()
+            .map(NatsServer::url)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 

@@ -40,7 +40,10 @@ fn empty_tokens_become_underscores() {
 
 #[test]
 fn a_source_name_is_one_token() {
-    assert_eq!(subject("evtop", "api.example.com", "x"), "evtop.api_example_com.x");
+    assert_eq!(
+        subject("evtop", "api.example.com", "x"),
+        "evtop.api_example_com.x"
+    );
     assert_eq!(subject("evtop", "my hooks", "x"), "evtop.my_hooks.x");
 }
 
