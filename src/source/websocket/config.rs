@@ -191,8 +191,6 @@ pub type Invalid<'a> = &'a dyn Fn(&str, String) -> ConfigError;
 /// `${VAR}` expansion of one value of a key, its secrets recorded.
 pub type Expand<'a> = &'a mut dyn FnMut(&str, &str) -> Result<String, ConfigError>;
 
-/// Whether `url` is a `ws://` or `wss://` URL (a command-line URL that is a
-
 /// `url` must be an absolute ws or wss URL.
 pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a valid URL ({e})"))?;
