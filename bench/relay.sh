@@ -77,7 +77,7 @@ EOF
 
 relay() { # $1 = label, $2 = URL, $3 = replicas
   local t
-  t=$(secs "./target/release/evtop relay --no-config -c $WORK/relay.toml --to $2 --stream BENCH_$1 --prefix bench$1 --replicas $3 --queue $((N + 1)) 2> $WORK/relay-$1.err")
+  t=$(secs "./target/release/evtop relay --no-config -c $WORK/relay.toml --to $2 --stream BENCH_$1 --prefix bench$1 --replicas $3 2> $WORK/relay-$1.err")
   local acked
   acked=$(grep -o '[0-9]* acknowledged' "$WORK/relay-$1.err" | cut -d' ' -f1)
   [ "$acked" = "$N" ] || { echo "relay $1: $acked of $N acknowledged" >&2; cat "$WORK/relay-$1.err" >&2; exit 1; }

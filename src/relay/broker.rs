@@ -149,7 +149,7 @@ pub async fn ensure_stream(js: &jetstream::Context, opts: &BrokerOptions) -> Res
                 }
                 _ => {
                     return Err(Failure::Transient(format!(
-                        "JetStream did not answer about stream {} (is the server started with JetStream, -js?): {e}",
+                        "JetStream did not answer about stream {} ({e}): a cluster electing a leader, or a server started without JetStream (-js)",
                         opts.stream
                     )));
                 }

@@ -215,7 +215,10 @@ async fn run(opts: BrokerOptions, queue: Arc<Queue>, counters: Arc<Counters>, di
         {
             Ok(c) => break c,
             Err(Failure::Fatal(m)) => return fatal(m, queue.len() as u64),
-            Err(Failure::Transient(m)) => report.failure(format!("{m}; retrying; {}", waiting(&queue))),
+            Err(Failure::Transient(m)) => {
+                queue.set_flowing(false);
+                report.failure(format!("{m}; retrying; {}", waiting(&queue)));
+            }
         }
         if give_up(&queue) || !wait(pause.take(), &queue).await {
             return Outcome {
@@ -235,7 +238,10 @@ async fn run(opts: BrokerOptions, queue: Arc<Queue>, counters: Arc<Counters>, di
                 break;
             }
             Err(Failure::Fatal(m)) => return fatal(m, queue.len() as u64),
-            Err(Failure::Transient(m)) => report.failure(format!("{m}; retrying; {}", waiting(&queue))),
+            Err(Failure::Transient(m)) => {
+                queue.set_flowing(false);
+                report.failure(format!("{m}; retrying; {}", waiting(&queue)));
+            }
         }
         if give_up(&queue) || !wait(pause.take(), &queue).await {
             return Outcome {

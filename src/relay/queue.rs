@@ -68,10 +68,16 @@ pub enum Pushed {
 }
 
 impl Queue {
-    /// A queue of at most `cap` events (at least 1), not flowing yet.
+    /// A queue of at most `cap` events (at least 1), flowing until the
+    /// publisher says otherwise: a relay starting up waits for its first
+    /// connection rather than dropping what its sources read meanwhile,
+    /// and starts dropping only once a connection attempt has failed.
     pub fn new(cap: usize) -> Queue {
         Queue {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                flowing: true,
+                ..State::default()
+            }),
             cap: cap.max(1),
             ready: Notify::new(),
             room: Notify::new(),
@@ -240,6 +246,7 @@ mod tests {
     #[test]
     fn while_the_broker_is_away_the_newest_events_stay_and_drops_are_counted() {
         let q = Queue::new(3);
+        q.set_flowing(false);
         assert_eq!(q.push(items(0..2)), Pushed::Done);
         assert_eq!(q.push(items(2..7)), Pushed::Done);
         assert_eq!(q.dropped(), 4);
@@ -251,7 +258,7 @@ mod tests {
     #[test]
     fn while_the_broker_takes_events_a_full_queue_hands_the_rest_back() {
         let q = Queue::new(3);
-        q.set_flowing(true);
+        assert!(q.flowing(), "flowing from the start");
         assert_eq!(q.push(items(0..5)), Pushed::Full(items(3..5)));
         assert_eq!(q.dropped(), 0);
         let mut got = VecDeque::new();

@@ -150,3 +150,32 @@ async fn past_the_queue_bound_the_oldest_are_dropped_and_counted() {
     want.extend((16..=20).map(|i| format!("hooks:evt_{i}")));
     assert_eq!(ids, want, "the newest five were kept");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_down_at_start_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nats = NatsServer::start(dir.path()).await;
+    nats.kill().await;
+    let to = nats.url();
+    let mut relay = spawn(
+        dir.path(),
+        "relay",
+        &["--listen", "hooks=0/h", "--to", &to],
+        Some("hooks"),
+    )
+    .await;
+    let line = relay.wait_stderr("cannot reach", 20).await;
+    assert!(line.contains("connection refused; retrying"), "{line}");
+    let url = relay.hook_url.clone().unwrap();
+    let sender = crate::support::sender();
+    for i in 1..=3 {
+        let (status, took) = deliver(&sender, &url, &format!(r#"{{"id":"evt_{i}","type":"t"}}"#)).await;
+        assert_eq!(status, 200);
+        assert!(took < Duration::from_secs(1), "{took:?}");
+    }
+    nats.restart().await;
+    relay.wait_stderr("stream EVTOP created", 30).await;
+    let js = async_nats::jetstream::new(client(&to).await);
+    wait_count(&js, "EVTOP", 3, 30).await;
+    assert_eq!(relay.terminate(15).await, 0, "{}", relay.stderr_text());
+}
