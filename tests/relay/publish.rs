@@ -273,6 +273,41 @@ async fn an_existing_stream_is_reused_and_an_unfit_one_refused_in_words() {
         "a reused stream keeps its settings"
     );
 
+    // --filter: only the matching events are relayed.
+    let mut relay = spawn(
+        dir.path(),
+        "relay",
+        &[
+            "--listen",
+            "hooks=0/h",
+            "--to",
+            &to,
+            "--stream",
+            "PRE",
+            "-f",
+            "type:keep.*",
+        ],
+        Some("hooks"),
+    )
+    .await;
+    relay.wait_stderr("stream PRE reused", 20).await;
+    let sender = crate::support::sender();
+    for body in [r#"{"id":"b","type":"drop.me"}"#, r#"{"id":"c","type":"keep.me"}"#] {
+        assert_eq!(
+            deliver(&sender, relay.hook_url.as_ref().unwrap(), body).await.0,
+            200
+        );
+    }
+    wait_count(&js, "PRE", 2, 20).await;
+    assert_eq!(relay.terminate(15).await, 0, "{}", relay.stderr_text());
+    assert_eq!(count_before(&relay.summary().await, "published"), 1);
+    let subjects: Vec<String> = stream_messages(&js, "PRE")
+        .await
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(subjects, ["evtop.hooks.t", "evtop.hooks.keep.me"]);
+
     // A stream whose subjects do not cover prefix.>: exit 1, in words.
     let mut relay = spawn(
         dir.path(),
