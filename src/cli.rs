@@ -22,7 +22,7 @@ use crate::output::Format;
     version,
     args_conflicts_with_subcommands = true,
     disable_help_subcommand = true,
-    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail wss://ws-feed.example.com/   (a WebSocket stream; subscribe frames: kind = \"websocket\" in -c FILE)\n  evtop tail 'nats://127.0.0.1:4222/orders.>?stream=ORDERS&start=1h'   (a NATS subject; JetStream with stream=)\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n  evtop help filter   (the filter language)\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
+    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail wss://ws-feed.example.com/   (a WebSocket stream; subscribe frames: kind = \"websocket\" in -c FILE)\n  evtop tail 'nats://127.0.0.1:4222/orders.>?stream=ORDERS&start=1h'   (a NATS subject; JetStream with stream=)\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n  evtop catalog rec.ndjson -o asyncapi.yaml   (the event catalog as AsyncAPI)\n  evtop relay -c evtop.toml --to nats://127.0.0.1:4222   (every event into NATS JetStream; see `evtop help relay`)\n  evtop help filter   (the filter language)\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -45,6 +45,26 @@ pub enum Command {
     /// recordings, or of the configured sources for --duration, as AsyncAPI
     /// 3.0, JSON or Markdown.
     Catalog(CatalogArgs),
+    /// Publish every event of the sources into NATS JetStream, for viewers to share.
+    #[command(
+        long_about = "Runs the sources of -c FILE and of the command line headless, as `evtop tail` does, and \
+    publishes every event into a NATS JetStream stream: subject PREFIX.<source>.<type> (the type's dots stay \
+    subject tokens; spaces, *, > and empty tokens become _), payload the event's NDJSON line exactly as \
+    `evtop tail --format ndjson` prints it (without the newline), header Nats-Msg-Id: <source>:<id> for \
+    events with an id (<source>:<id>:<attempt> for a webhook redelivery), so that the stream's duplicate \
+    window stores each event once even when a restarted relay sends it again.\n\n\
+    The stream is created when absent (file storage, subjects PREFIX.>, --replicas, --max-age, a 2 minute \
+    duplicate window) and reused when present. Publishing waits for JetStream's acks, with up to 256 in \
+    flight; while the broker cannot be reached (or does not acknowledge), events wait in a queue of --queue \
+    events, the oldest dropped past it and counted on stderr; sources keep running and webhook deliveries \
+    are answered at once. SIGINT/SIGTERM stop the sources, then the relay waits up to 5 s for what is \
+    queued and in flight to be acknowledged and prints a summary on stderr. Exit status 0 when every \
+    relayed event was acknowledged, 1 when some were lost, no source ever connected, or the broker refused \
+    the relay (credentials, a stream whose subjects do not cover PREFIX.>). -f/--filter relays only \
+    the events it matches.",
+        after_help = "Examples:\n  evtop relay -c sources.toml --to nats://127.0.0.1:4222\n  evtop relay --listen 8787 --to nats://nats.internal:4222 --prefix stripe\n  evtop relay payments=https://events.example.com/stream --to nats://a:4222,nats://b:4222,nats://c:4222 --replicas 3\n  evtop relay -c sources.toml -f '-type:ping' --to tls://nats.example.com:4222 --creds relay.creds\nViewers: a source with kind = \"nats\", stream = \"EVTOP\", subject = \"evtop.>\", format = \"evtop\" (README)."
+    )]
+    Relay(RelayArgs),
     /// Help: `evtop help filter` prints the filter language; `evtop help
     /// tail` (or another subcommand) that subcommand's options.
     Help {
@@ -127,6 +147,52 @@ pub struct TlsArgs {
     /// says so). For testing only.
     #[arg(long)]
     pub insecure: bool,
+}
+
+/// `evtop relay`.
+#[derive(Debug, Clone, Args)]
+pub struct RelayArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// NATS server(s) to publish to: nats://HOST:PORT (tls:// for TLS;
+    /// user:password@ or a token@ in the URL); several, separated by
+    /// commas, for a cluster (the client also learns the cluster's other
+    /// servers from the one it reaches).
+    #[arg(long, value_name = "NATS_URL")]
+    pub to: String,
+    /// The JetStream stream [default: the prefix in capitals, e.g. EVTOP].
+    #[arg(long, value_name = "NAME")]
+    pub stream: Option<String>,
+    /// Subject prefix: events go to PREFIX.<source>.<type>.
+    #[arg(long, value_name = "P", default_value = "evtop")]
+    pub prefix: String,
+    /// Replicas of a stream the relay creates (1 to 5; 3 on a three-node
+    /// cluster keeps every acknowledged event through a node's loss)
+    /// [default: 1].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub replicas: Option<u8>,
+    /// How long a stream the relay creates keeps events: 1h, 7d
+    /// [default: 7d].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub max_age: Option<Duration>,
+    /// Events waiting for the broker at most while it cannot be reached;
+    /// past it the oldest are dropped (and counted on stderr). Memory is
+    /// about N times the size of an event's NDJSON line.
+    #[arg(long, value_name = "N", default_value_t = crate::relay::queue::DEFAULT_QUEUE,
+          value_parser = parse_queue)]
+    pub queue: usize,
+    /// A NATS credentials file (JWT and NKey seed) to connect with.
+    #[arg(long, value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+}
+
+fn parse_queue(s: &str) -> Result<usize, String> {
+    match s.replace('_', "").parse::<usize>() {
+        Ok(n) if (1..=10_000_000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of events from 1 to 10000000, got {s:?}"
+        )),
+    }
 }
 
 /// `resend --verify`.

@@ -83,6 +83,12 @@
 //!   `tail/health.rs` decides the exit status from the sources' statuses;
 //!   [`sanitize`] makes every
 //!   network-supplied string inert before it reaches a terminal.
+//! - [`relay`]: `evtop relay`, `tail`'s runtime with a publisher instead of
+//!   a printer: the relay loop filters and formats each event (subject,
+//!   `Nats-Msg-Id`, NDJSON payload) and hands it to a bounded queue; a
+//!   publisher thread with its own runtime owns the NATS client, publishes
+//!   with a window of acks in flight and resends what was not acknowledged.
+//!   The sources' runtime never awaits the broker.
 //! - [`tui`]: the monitor's loop (input, batched source messages, frame
 //!   tick); [`app`]: its state and key handling, no I/O; [`ui`]: pure
 //!   drawing, one file per pane. [`demo`]: loopback servers (and a webhook
@@ -106,6 +112,7 @@ pub mod filter;
 pub mod logging;
 pub mod output;
 pub mod recording;
+pub mod relay;
 pub mod resend;
 pub mod sanitize;
 pub mod shutdown;

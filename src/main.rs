@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use evtop::cli::{
-    CatalogArgs, Cli, Command, CommonArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput, TlsArgs,
+    CatalogArgs, Cli, Command, CommonArgs, RelayArgs, ReplayArgs, ResendArgs, SignScheme, TailOutput, TlsArgs,
 };
 use evtop::config::{self, Config, SourceSpec};
 use evtop::filter::Filter;
@@ -83,6 +83,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
         Some(Command::Replay(args)) => replay(args),
         Some(Command::Resend(args)) => resend(args),
         Some(Command::Catalog(args)) => catalog(args),
+        Some(Command::Relay(args)) => relay(args),
         Some(Command::Help { topic }) => help(topic.as_deref()),
         None => {
             let (config, filter) = prepare(&cli.common, false)?;
@@ -135,6 +136,35 @@ fn announce(config: &Config) {
     if config.settings.tls.insecure {
         eprintln!("evtop: --insecure: HTTPS certificates are not checked");
     }
+}
+
+/// `evtop relay`: the sources, published into JetStream.
+fn relay(args: RelayArgs) -> Result<u8, Fatal> {
+    use evtop::relay::{BrokerOptions, RelayOptions, subject};
+    let usage = Fatal::Usage;
+    subject::check_prefix(&args.prefix).map_err(usage)?;
+    let stream = args
+        .stream
+        .clone()
+        .unwrap_or_else(|| subject::default_stream(&args.prefix));
+    subject::check_stream(&stream).map_err(usage)?;
+    let (servers, servers_display) = evtop::relay::parse_servers(&args.to).map_err(usage)?;
+    let (config, filter) = prepare(&args.common, false)?;
+    announce(&config);
+    let opts = RelayOptions {
+        broker: BrokerOptions {
+            servers,
+            servers_display,
+            stream,
+            prefix: args.prefix,
+            replicas: args.replicas.map(usize::from),
+            max_age: args.max_age,
+            creds: args.creds,
+        },
+        queue: args.queue,
+        filter,
+    };
+    Ok(tail_runtime()?.block_on(evtop::relay::run(config, opts))?)
 }
 
 /// `evtop resend`: recorded deliveries sent again, one line each.

@@ -8,7 +8,7 @@ mod printer;
 pub mod stderr;
 
 pub use printer::{Finished, Printer, PrinterOptions};
-pub use stderr::Diagnostics;
+pub use stderr::{Diagnostics, LineSender};
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -240,8 +240,9 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// The stderr line for a status change or a drop, if any.
-fn diagnose(store: &Store, msg: &SourceMsg) -> Option<String> {
+/// The stderr line for a status change or a drop, if any (also the
+/// relay's).
+pub(crate) fn diagnose(store: &Store, msg: &SourceMsg) -> Option<String> {
     let (source, line) = match msg {
         SourceMsg::Status { source, status } => match status {
             Status::Connecting => return None,

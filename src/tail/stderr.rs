@@ -64,11 +64,16 @@ impl Diagnostics {
 
     /// Queue one line (without its newline); never waits.
     pub fn line(&self, line: String) {
-        match self.tx.try_send(line) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+        queue_line(&self.tx, &self.dropped, line);
+    }
+
+    /// A handle another thread queues lines with (the relay's publisher).
+    /// Drop it before [`Diagnostics::finish`], which waits for every
+    /// handle to go.
+    pub fn sender(&self) -> LineSender {
+        LineSender {
+            tx: self.tx.clone(),
+            dropped: self.dropped.clone(),
         }
     }
 
@@ -77,6 +82,29 @@ impl Diagnostics {
     pub fn finish(self, grace: Duration) {
         drop(self.tx);
         let _ = self.done.recv_timeout(grace);
+    }
+}
+
+/// A clonable handle onto the stderr thread's queue ([`Diagnostics::sender`]).
+#[derive(Clone)]
+pub struct LineSender {
+    tx: SyncSender<String>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl LineSender {
+    /// Queue one line (without its newline); never waits.
+    pub fn line(&self, line: String) {
+        queue_line(&self.tx, &self.dropped, line);
+    }
+}
+
+fn queue_line(tx: &SyncSender<String>, dropped: &AtomicU64, line: String) {
+    match tx.try_send(line) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+            dropped.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
