@@ -89,6 +89,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod demo;
 pub mod engine;
 pub mod event;
