@@ -60,7 +60,10 @@ const BATCH: usize = 256;
 /// Run the full-screen monitor until `q`, Ctrl-C, SIGTERM, SIGINT or SIGHUP.
 pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<u8> {
     let mut engine = Engine::start(&config.sources, &config.settings, &config.secrets)?;
-    let store = Store::new(config.settings.buffer, &config.sources, now_millis());
+    let mut store = Store::new(config.settings.buffer, &config.sources, now_millis());
+    if let Some(c) = &config.contract {
+        store = store.with_contract(c.clone());
+    }
     let mut app = App::new(store, filter, color, now_millis());
     app.incremental = true;
     install_panic_hook();
