@@ -219,17 +219,21 @@ pub fn export_path(now: i64) -> PathBuf {
     PathBuf::from(format!("evtop-export-{stamp}.ndjson"))
 }
 
-/// Write the filtered feed as NDJSON (SPEC 4); returns the notice text.
+/// Write the filtered feed as NDJSON (SPEC 4), drifted events with their
+/// reasons (asked of the contract again, one event at a time); returns the
+/// notice text.
 pub fn export(app: &App, path: &std::path::Path) -> Result<String, String> {
     let file =
         std::fs::File::create(path).map_err(|e| format!("cannot export to {}: {e}", path.display()))?;
     let mut w = io::BufWriter::new(file);
     let mut line = Vec::with_capacity(512);
+    let mut received = crate::output::Received::default();
     let mut n = 0u64;
     for &seq in &app.feed.seqs {
         if let Some(rec) = app.store.get(seq) {
             line.clear();
-            crate::output::ndjson(&app.store.view(rec), &mut line);
+            let drift = app.store.drift_reasons(rec);
+            crate::output::ndjson_with(&app.store.view(rec), &drift, &mut line, &mut received);
             w.write_all(&line)
                 .map_err(|e| format!("cannot export to {}: {e}", path.display()))?;
             n += 1;
