@@ -117,7 +117,10 @@ impl Contract {
             return true;
         };
         let value = instance(data, json);
-        !self.types[i as usize].validators.iter().any(|v| v.is_valid(&value))
+        !self.types[i as usize]
+            .validators
+            .iter()
+            .any(|v| v.is_valid(&value))
     }
 
     /// Why an event drifts: empty when it does not. `["type not in the

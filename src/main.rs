@@ -141,6 +141,11 @@ fn resend(args: ResendArgs) -> Result<u8, Fatal> {
     use evtop::config::Verify;
     let filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    if filter.has_drift_terms() {
+        return Err(Fatal::Usage(
+            "resend checks no contract, so the filter term `drift` could never match".into(),
+        ));
+    }
     let (verify, key) = match (args.verify, args.secret.as_deref()) {
         (Some(SignScheme::Stripe), Some(s)) => (Verify::Stripe, s.as_bytes().to_vec()),
         (Some(SignScheme::Github), Some(s)) => (Verify::Github, s.as_bytes().to_vec()),
@@ -302,7 +307,9 @@ fn contract(path: Option<&Path>, filter: &Filter) -> Result<Option<Arc<evtop::co
         }
         return Ok(None);
     };
-    let c = evtop::contract::Contract::load(path).map_err(|e| Fatal::Usage(e.to_string()))?;
+    // The error quotes names and values from the file: inert on stderr.
+    let c = evtop::contract::Contract::load(path)
+        .map_err(|e| Fatal::Usage(evtop::sanitize::inert(&e.to_string()).into_owned()))?;
     Ok(Some(Arc::new(c)))
 }
 

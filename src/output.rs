@@ -209,14 +209,19 @@ mod tests {
     #[test]
     fn drift_is_the_last_member_only_when_there_is_one() {
         let mut out = Vec::new();
-        let reasons = ["/amount: expected integer, got string".to_owned(), "/a\u{1b}[2J: x".to_owned()];
+        let reasons = [
+            "/amount: expected integer, got string".to_owned(),
+            "/a\u{1b}[2J: x".to_owned(),
+        ];
         let mut e = ev(r#"{"amount":"1"}"#, true);
         e.drift = true;
         ndjson_with(&e, &reasons, &mut out, &mut Received::default());
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.ends_with(r#""data":{"amount":"1"},"drift":["/amount: expected integer, got string","/a\u001b[2J: x"]}
-"#),
+            text.ends_with(
+                r#""data":{"amount":"1"},"drift":["/amount: expected integer, got string","/a\u001b[2J: x"]}
+"#
+            ),
             "{text}"
         );
         let mut out = Vec::new();
@@ -230,7 +235,10 @@ mod tests {
         e.drift = true;
         let mut out = Vec::new();
         text(&e, false, &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), "10:00:00.123 payments charge.succeeded evt_1 ≠ {}\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "10:00:00.123 payments charge.succeeded evt_1 ≠ {}\n"
+        );
     }
 
     #[test]

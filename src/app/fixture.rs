@@ -219,7 +219,13 @@ pub fn contract_app() -> App {
     .iter()
     .enumerate()
     .map(|(i, (ty, data))| {
-        let mut e = event(0, ty, Some(&format!("evt_{i}")), data, T0 - 6000 + i as i64 * 1000);
+        let mut e = event(
+            0,
+            ty,
+            Some(&format!("evt_{i}")),
+            data,
+            T0 - 6000 + i as i64 * 1000,
+        );
         e.json = Some(is_json(data));
         e
     })

@@ -89,7 +89,11 @@ pub(super) fn messages(doc: &Value) -> Result<Vec<Found>, Problem> {
         }
     }
     for (key, msg) in members(doc, "/components/messages")? {
-        found.push(message(doc, format!("/components/messages/{}", escape(key)), msg)?);
+        found.push(message(
+            doc,
+            format!("/components/messages/{}", escape(key)),
+            msg,
+        )?);
     }
     if found.is_empty() {
         return Err((
@@ -118,10 +122,7 @@ fn message(doc: &Value, at: String, msg: &Value) -> Result<Found, Problem> {
     let Value::Object(m) = msg else {
         return Err((
             Some(at),
-            format!(
-                "expected a message object, got {}",
-                super::reasons::kind_of(msg)
-            ),
+            format!("expected a message object, got {}", super::reasons::kind_of(msg)),
         ));
     };
     let key = at.rsplit('/').next().map(unescape).unwrap_or_default();
@@ -170,7 +171,11 @@ fn supported(format: &str) -> Result<(), String> {
 
 /// Follow `$ref`s from `v` (found at `at`) to what they point at, inside
 /// the document only.
-pub(super) fn resolve<'v>(doc: &'v Value, mut at: String, mut v: &'v Value) -> Result<(String, &'v Value), Problem> {
+pub(super) fn resolve<'v>(
+    doc: &'v Value,
+    mut at: String,
+    mut v: &'v Value,
+) -> Result<(String, &'v Value), Problem> {
     for _ in 0..MAX_REF_HOPS {
         let Some(Value::String(r)) = v.get("$ref") else {
             return Ok((at, v));
@@ -178,7 +183,9 @@ pub(super) fn resolve<'v>(doc: &'v Value, mut at: String, mut v: &'v Value) -> R
         let Some(fragment) = r.strip_prefix('#') else {
             return Err((
                 Some(at),
-                format!("unresolvable $ref {r:?}: only references inside the contract file (#/…) are followed"),
+                format!(
+                    "unresolvable $ref {r:?}: only references inside the contract file (#/…) are followed"
+                ),
             ));
         };
         let pointer = percent_decode_str(fragment).decode_utf8_lossy().into_owned();
@@ -188,10 +195,7 @@ pub(super) fn resolve<'v>(doc: &'v Value, mut at: String, mut v: &'v Value) -> R
                 v = target;
             }
             None => {
-                return Err((
-                    Some(at),
-                    format!("unresolvable $ref {r:?}: nothing at {pointer}"),
-                ));
+                return Err((Some(at), format!("unresolvable $ref {r:?}: nothing at {pointer}")));
             }
         }
     }

@@ -135,7 +135,9 @@ fn parse(text: &str, path: &Path) -> Result<Value, (Option<String>, String)> {
     let yaml = ext == "yaml" || ext == "yml" || (ext != "json" && !text.trim_start().starts_with('{'));
     if yaml {
         yaml_serde::from_str::<Value>(text).map_err(|e| {
-            let place = e.location().map(|l| format!("line {}, column {}", l.line(), l.column()));
+            let place = e
+                .location()
+                .map(|l| format!("line {}, column {}", l.line(), l.column()));
             (place, format!("not valid YAML: {e}"))
         })
     } else {
@@ -151,7 +153,11 @@ fn parse(text: &str, path: &Path) -> Result<Value, (Option<String>, String)> {
 }
 
 /// Check and compile every schema, grouping them by type.
-fn compile(doc: &Value, entries: Vec<(String, Option<String>, Schema<'_>)>, path: &Path) -> Result<Contract, ContractError> {
+fn compile(
+    doc: &Value,
+    entries: Vec<(String, Option<String>, Schema<'_>)>,
+    path: &Path,
+) -> Result<Contract, ContractError> {
     let error = |place: &Option<String>, problem: String| ContractError {
         file: path.to_owned(),
         place: place.clone(),
@@ -192,7 +198,9 @@ fn compile(doc: &Value, entries: Vec<(String, Option<String>, Schema<'_>)>, path
                     Some(r) => options.with_registry(r),
                     None => options,
                 };
-                let v = options.build(&wrapper).map_err(|e| error(&place, build_problem(&e)))?;
+                let v = options
+                    .build(&wrapper)
+                    .map_err(|e| error(&place, build_problem(&e)))?;
                 (payload.clone(), v)
             }
             Schema::Own(schema) => {

@@ -61,7 +61,10 @@ fn evtop_shaped_asyncapi_json_checks_each_type() {
     );
     // Non-JSON data is checked as a JSON string.
     assert!(!c.drifts("ping", "hello", false));
-    assert!(!c.drifts("ping", "not json {", true), "unparsable data counts as text");
+    assert!(
+        !c.drifts("ping", "not json {", true),
+        "unparsable data counts as text"
+    );
     assert_eq!(c.reasons("ping", "{}", true), ["/: expected string, got object"]);
     assert_eq!(c.reasons("refund.created", "{}", true), [NOT_IN_CONTRACT]);
     assert!(c.drifts("refund.created", "{}", true));
@@ -172,7 +175,10 @@ fn asyncapi_2_channels_with_one_of_and_components() {
     names.sort_unstable();
     assert_eq!(names, ["thing.created", "thing.deleted", "thing.poked"]);
     assert!(!c.drifts("thing.created", "{}", true));
-    assert_eq!(c.reasons("thing.deleted", "{}", true), ["/id: missing (required)"]);
+    assert_eq!(
+        c.reasons("thing.deleted", "{}", true),
+        ["/id: missing (required)"]
+    );
     assert!(!c.drifts("thing.poked", "null", true));
 }
 
@@ -193,7 +199,10 @@ fn type_to_schema_object() {
         "$refs resolve inside the type's own schema"
     );
     assert!(!c.drifts("heartbeat", "anything", false));
-    assert_eq!(c.reasons("never", "{}", true), ["/: not allowed (the schema is false)"]);
+    assert_eq!(
+        c.reasons("never", "{}", true),
+        ["/: not allowed (the schema is false)"]
+    );
 }
 
 #[test]
@@ -212,7 +221,11 @@ fn a_type_named_twice_passes_either_schema_and_reasons_follow_the_closest() {
 
 #[test]
 fn reasons_are_bounded() {
-    let c = load(r#"{"t": {"type": "array", "items": {"type": "integer"}}}"#, "c.json").unwrap();
+    let c = load(
+        r#"{"t": {"type": "array", "items": {"type": "integer"}}}"#,
+        "c.json",
+    )
+    .unwrap();
     let data = serde_json::to_string(&(0..20).map(|i| i.to_string()).collect::<Vec<_>>()).unwrap();
     let r = c.reasons("t", &data, true);
     assert_eq!(r.len(), MAX_REASONS + 1);
@@ -228,10 +241,17 @@ fn reasons_are_bounded() {
 
 #[test]
 fn paths_from_data_keep_their_characters_for_the_sanitizer() {
-    let c = load(r#"{"t": {"additionalProperties": {"type": "integer"}}}"#, "c.json").unwrap();
+    let c = load(
+        r#"{"t": {"additionalProperties": {"type": "integer"}}}"#,
+        "c.json",
+    )
+    .unwrap();
     let r = c.reasons("t", r#"{"a/b\u001b[2J": "x"}"#, true);
     assert_eq!(r, ["/a~1b\u{1b}[2J: expected integer, got string"]);
-    assert_eq!(crate::sanitize::inert(&r[0]), "/a~1b␛[2J: expected integer, got string");
+    assert_eq!(
+        crate::sanitize::inert(&r[0]),
+        "/a~1b␛[2J: expected integer, got string"
+    );
 }
 
 #[test]
@@ -241,7 +261,10 @@ fn syntax_errors_name_file_line_and_column() {
         "contract c.json: line 2, column 26: not valid JSON: trailing comma"
     );
     let e = error("asyncapi: 3.0.0\nchannels:\n  a: [unclosed\n", "c.yaml");
-    assert!(e.starts_with("contract c.yaml: line 4, column 1: not valid YAML: "), "{e}");
+    assert!(
+        e.starts_with("contract c.yaml: line 4, column 1: not valid YAML: "),
+        "{e}"
+    );
     let e = error("[1, 2]", "c.json");
     assert!(e.ends_with("got array"), "{e}");
 }
@@ -249,7 +272,10 @@ fn syntax_errors_name_file_line_and_column() {
 #[test]
 fn bad_schemas_name_the_message_and_the_place() {
     assert_eq!(
-        error(r#"{"charge": {"properties": {"amount": {"type": "integr"}}}}"#, "c.json"),
+        error(
+            r#"{"charge": {"properties": {"amount": {"type": "integr"}}}}"#,
+            "c.json"
+        ),
         "contract c.json: type \"charge\": invalid schema at /properties/amount/type: \"integr\" is not valid under any of the schemas listed in the 'anyOf' keyword"
     );
     let doc = EVTOP_SHAPED.replace(r#""required": ["id", "amount"]"#, r#""required": "id""#);
@@ -272,7 +298,10 @@ fn bad_schemas_name_the_message_and_the_place() {
 
 #[test]
 fn unresolvable_refs_are_errors_naming_the_message() {
-    let doc = HAND_WRITTEN_YAML.replace("'#/components/schemas/ChargeObject'", "'#/components/schemas/Nope'");
+    let doc = HAND_WRITTEN_YAML.replace(
+        "'#/components/schemas/ChargeObject'",
+        "'#/components/schemas/Nope'",
+    );
     let e = error(&doc, "c.yaml");
     assert!(
         e.starts_with("contract c.yaml: message \"charge.succeeded\" at /components/messages/ChargeSucceeded: unresolvable $ref"),
@@ -283,21 +312,33 @@ fn unresolvable_refs_are_errors_naming_the_message() {
     let e = error(&doc, "c.yaml");
     assert!(e.contains("unresolvable $ref"), "{e}");
     assert!(e.contains("other.yaml"), "{e}");
-    let doc = HAND_WRITTEN_YAML.replace("'#/components/messages/ChargeFailed'", "'#/components/messages/Gone'");
+    let doc = HAND_WRITTEN_YAML.replace(
+        "'#/components/messages/ChargeFailed'",
+        "'#/components/messages/Gone'",
+    );
     assert_eq!(
         error(&doc, "c.yaml"),
         "contract c.yaml: /channels/charges/messages/failed: unresolvable $ref \"#/components/messages/Gone\": nothing at /components/messages/Gone"
     );
-    let doc = HAND_WRITTEN_YAML.replace("'#/components/messages/ChargeFailed'", "'https://example.com/m.json'");
+    let doc = HAND_WRITTEN_YAML.replace(
+        "'#/components/messages/ChargeFailed'",
+        "'https://example.com/m.json'",
+    );
     assert!(error(&doc, "c.yaml").contains("only references inside the contract file"));
 }
 
 #[test]
 fn documents_evtop_cannot_check_are_errors() {
     let e = error(r#"{"asyncapi": "1.2.0", "channels": {}}"#, "c.json");
-    assert_eq!(e, "contract c.json: AsyncAPI \"1.2.0\" is not supported (2.x and 3.x are)");
+    assert_eq!(
+        e,
+        "contract c.json: AsyncAPI \"1.2.0\" is not supported (2.x and 3.x are)"
+    );
     let e = error(r#"{"asyncapi": "3.0.0", "channels": {}}"#, "c.json");
-    assert!(e.ends_with("has no messages (channels/*/messages or components/messages)"), "{e}");
+    assert!(
+        e.ends_with("has no messages (channels/*/messages or components/messages)"),
+        "{e}"
+    );
     let e = error(r#"{"info": {}, "channels": {"a": {}}}"#, "c.json");
     assert!(e.contains("no `asyncapi` version"), "{e}");
     assert_eq!(error("{}", "c.json"), "contract c.json: names no event types");
@@ -313,6 +354,11 @@ fn documents_evtop_cannot_check_are_errors() {
         error(doc, "c.json"),
         "contract c.json: /channels/c/subscribe/message: the message has no `name` (the event type it describes)"
     );
-    let e = Contract::load(Path::new("/nonexistent/contract.json")).unwrap_err().to_string();
-    assert!(e.starts_with("contract /nonexistent/contract.json: cannot read: "), "{e}");
+    let e = Contract::load(Path::new("/nonexistent/contract.json"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("contract /nonexistent/contract.json: cannot read: "),
+        "{e}"
+    );
 }

@@ -338,7 +338,10 @@ mod contract_tests {
                 .collect::<Vec<_>>()
         };
         let run = |filter: &str, format: Format| {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
             struct W(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
             impl Write for W {

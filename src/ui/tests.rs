@@ -118,7 +118,10 @@ fn drift_marks_the_feed_and_the_detail_lists_reasons_80x24() {
     press(&mut app, KeyCode::Enter);
     let detail = screen(&app, 80, 24);
     assert!(detail.contains("/currency: missing (required)"), "{detail}");
-    assert!(detail.contains("/␛[2Jx: expected integer, got string"), "{detail}");
+    assert!(
+        detail.contains("/␛[2Jx: expected integer, got string"),
+        "{detail}"
+    );
     assert!(!detail.contains('\u{1b}'));
     insta::assert_snapshot!("drift_detail_80x24", detail);
     // A clean event says it matches.

@@ -62,13 +62,29 @@ fn recording() -> Vec<String> {
         )
     };
     vec![
-        line(1, "charge.succeeded", r#"{"id":"ch_1","amount":1200,"currency":"usd"}"#),
-        line(2, "charge.succeeded", r#"{"id":"ch_2","amount":"1200","currency":"usd"}"#),
+        line(
+            1,
+            "charge.succeeded",
+            r#"{"id":"ch_1","amount":1200,"currency":"usd"}"#,
+        ),
+        line(
+            2,
+            "charge.succeeded",
+            r#"{"id":"ch_2","amount":"1200","currency":"usd"}"#,
+        ),
         line(3, "ping", r#""keepalive""#),
         line(4, "refund.created", r#"{"id":"re_1"}"#),
-        line(5, "charge.succeeded", r#"{"id":"ch_3","amount":-5,"currency":"gbp"}"#),
+        line(
+            5,
+            "charge.succeeded",
+            r#"{"id":"ch_3","amount":-5,"currency":"gbp"}"#,
+        ),
         line(6, "ping", r#"{"not":"text"}"#),
-        line(7, "charge.succeeded", r#"{"id":"ch_4","amount":0,"currency":"eur","extra":true}"#),
+        line(
+            7,
+            "charge.succeeded",
+            r#"{"id":"ch_4","amount":0,"currency":"eur","extra":true}"#,
+        ),
     ]
 }
 
@@ -80,7 +96,15 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 async fn replay(dir: &Path, contract: &Path, rec: &Path, extra: &[&str]) -> std::process::Output {
     evtop(dir)
-        .args(["replay", "--tail", "--speed", "0", "--format", "ndjson", "--contract"])
+        .args([
+            "replay",
+            "--tail",
+            "--speed",
+            "0",
+            "--format",
+            "ndjson",
+            "--contract",
+        ])
         .arg(contract)
         .args(extra)
         .arg(rec)
@@ -90,7 +114,10 @@ async fn replay(dir: &Path, contract: &Path, rec: &Path, extra: &[&str]) -> std:
 }
 
 fn ids(lines: &[serde_json::Value]) -> Vec<String> {
-    lines.iter().map(|l| l["id"].as_str().unwrap().to_owned()).collect()
+    lines
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -113,7 +140,10 @@ async fn replay_marks_exactly_the_drifted_events_and_the_filter_picks_them() {
         assert_eq!(
             drift,
             [
-                ("evt_2".into(), serde_json::json!(["/amount: expected integer, got string"])),
+                (
+                    "evt_2".into(),
+                    serde_json::json!(["/amount: expected integer, got string"])
+                ),
                 ("evt_4".into(), serde_json::json!(["type not in the contract"])),
                 (
                     "evt_5".into(),
@@ -122,7 +152,10 @@ async fn replay_marks_exactly_the_drifted_events_and_the_filter_picks_them() {
                         r#"/currency: "gbp" is not one of ["usd","eur"]"#
                     ])
                 ),
-                ("evt_6".into(), serde_json::json!(["/: expected string, got object"])),
+                (
+                    "evt_6".into(),
+                    serde_json::json!(["/: expected string, got object"])
+                ),
             ],
             "{}",
             contract.display()
@@ -131,7 +164,10 @@ async fn replay_marks_exactly_the_drifted_events_and_the_filter_picks_them() {
         let keys: Vec<&String> = lines[1].as_object().unwrap().keys().collect();
         assert_eq!(keys.last().map(|k| k.as_str()), Some("drift"));
         let only = replay(dir.path(), &contract, &rec, &["--filter", "drift"]).await;
-        assert_eq!(ids(&ndjson_lines(&only.stdout)), ["evt_2", "evt_4", "evt_5", "evt_6"]);
+        assert_eq!(
+            ids(&ndjson_lines(&only.stdout)),
+            ["evt_2", "evt_4", "evt_5", "evt_6"]
+        );
         let clean = replay(dir.path(), &contract, &rec, &["--filter", "-drift"]).await;
         let clean = ndjson_lines(&clean.stdout);
         assert_eq!(ids(&clean), ["evt_1", "evt_3", "evt_7"]);
@@ -142,7 +178,15 @@ async fn replay_marks_exactly_the_drifted_events_and_the_filter_picks_them() {
     // Text lines mark drift with ≠.
     let contract = dir.path().join("contract.json");
     let out = evtop(dir.path())
-        .args(["replay", "--tail", "--speed", "0", "--format", "text", "--contract"])
+        .args([
+            "replay",
+            "--tail",
+            "--speed",
+            "0",
+            "--format",
+            "text",
+            "--contract",
+        ])
         .arg(&contract)
         .arg(&rec)
         .output()
@@ -162,7 +206,11 @@ async fn bad_contracts_and_a_drift_term_without_one_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let rec = write(dir.path(), "rec.ndjson", &(recording().join("\n") + "\n"));
     let cases = [
-        ("syntax.json", "{\"a\": {\"type\": \"object\",}}", "line 1, column 25: not valid JSON"),
+        (
+            "syntax.json",
+            "{\"a\": {\"type\": \"object\",}}",
+            "line 1, column 25: not valid JSON",
+        ),
         ("syntax.yaml", "asyncapi: 3.0.0\nchannels: [\n", "not valid YAML"),
         (
             "schema.json",
@@ -208,7 +256,10 @@ async fn a_live_sse_source_is_checked_by_tail() {
         sse_head(&mut sock).await;
         let events = [
             ("charge.succeeded", r#"{"id":"ch_1","amount":1,"currency":"usd"}"#),
-            ("charge.succeeded", r#"{"id":"ch_2","amount":1.5,"currency":"usd"}"#),
+            (
+                "charge.succeeded",
+                r#"{"id":"ch_2","amount":1.5,"currency":"usd"}"#,
+            ),
             ("ping", "keepalive"),
             ("dispute.created", r#"{"id":"dp_1"}"#),
         ];
@@ -289,13 +340,26 @@ fn any_value(rng: &mut fastrand::Rng, depth: u32) -> serde_json::Value {
         1 => json!(rng.bool()),
         2 => json!(rng.i64(-20..200)),
         3 => json!(rng.i64(-20..200) as f64 + [0.0, 0.5, 0.25][rng.usize(0..3)]),
-        4 => json!(["open", "paid", "free", "ord_12", "x", "ord_1234567890123", "2026-13-45"][rng.usize(0..7)]),
+        4 => json!(
+            [
+                "open",
+                "paid",
+                "free",
+                "ord_12",
+                "x",
+                "ord_1234567890123",
+                "2026-13-45"
+            ][rng.usize(0..7)]
+        ),
         5 => json!(["", "abc", "ABC"][rng.usize(0..3)]),
         6 => serde_json::Value::Array((0..rng.usize(0..3)).map(|_| any_value(rng, depth + 1)).collect()),
         _ => {
             let mut m = serde_json::Map::new();
             for _ in 0..rng.usize(0..3) {
-                m.insert(["a", "b", "tier", "sku", "Q"][rng.usize(0..5)].into(), any_value(rng, depth + 1));
+                m.insert(
+                    ["a", "b", "tier", "sku", "Q"][rng.usize(0..5)].into(),
+                    any_value(rng, depth + 1),
+                );
             }
             serde_json::Value::Object(m)
         }

@@ -337,7 +337,11 @@ fn drift_terms_match_the_verdict_and_split_from_the_rest() {
     let f = Filter::parse("-drift").unwrap();
     assert!(!f.matches(&drifted) && f.matches(&clean));
     let f = Filter::parse("type:charge drift").unwrap();
-    assert_eq!(f.decide_type_source("charge", "a"), None, "drift is not decided by type");
+    assert_eq!(
+        f.decide_type_source("charge", "a"),
+        None,
+        "drift is not decided by type"
+    );
     assert_eq!(f.decide_type_source("other", "a"), Some(false));
     assert_eq!(f.matches_type_source("charge", "a"), None);
     for (expr, want) in [
