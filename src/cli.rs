@@ -22,7 +22,7 @@ use crate::output::Format;
     version,
     args_conflicts_with_subcommands = true,
     disable_help_subcommand = true,
-    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail wss://ws-feed.example.com/   (a WebSocket stream; subscribe frames: kind = \"websocket\" in -c FILE)\n  evtop tail 'nats://127.0.0.1:4222/orders.>?stream=ORDERS&start=1h'   (a NATS subject; JetStream with stream=)\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n  evtop catalog rec.ndjson -o asyncapi.yaml   (the event catalog as AsyncAPI)\n  evtop relay -c evtop.toml --to nats://127.0.0.1:4222   (every event into NATS JetStream; see `evtop help relay`)\n  evtop help filter   (the filter language)\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
+    after_help = "Examples:\n  evtop tail https://events.example.com/stream\n  evtop tail --poll https://api.example.com/v1/events --interval 5s\n  evtop tail wss://ws-feed.example.com/   (a WebSocket stream; subscribe frames: kind = \"websocket\" in -c FILE)\n  evtop tail 'nats://127.0.0.1:4222/orders.>?stream=ORDERS&start=1h'   (a NATS subject; JetStream with stream=)\n  evtop --listen 8787   (then: curl -X POST -d '{\"type\":\"hi\"}' http://127.0.0.1:8787/)\n  evtop tail -f 'type:charge.*' --format ndjson payments=https://… | jq .data\n  evtop tail -c evtop.toml --count 10 --state-out state.json\n  evtop tail --format ndjson > rec.ndjson; evtop replay rec.ndjson\n  evtop tail --contract asyncapi.yaml -f drift URL   (events that break the contract)\n  evtop catalog rec.ndjson -o asyncapi.yaml   (the event catalog as AsyncAPI)\n  evtop relay -c evtop.toml --to nats://127.0.0.1:4222   (every event into NATS JetStream; see `evtop help relay`)\n  evtop help filter   (the filter language)\n\nConfig lookup without --config: $EVTOP_CONFIG, $XDG_CONFIG_HOME/evtop/config.toml,\n~/.config/evtop/config.toml, then the platform config dir.\nLogs go to ~/.local/state/evtop/evtop.log (level: $EVTOP_LOG)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -231,6 +231,14 @@ pub struct ReplayArgs {
     /// to 10,000,000].
     #[arg(long, value_name = "N", value_parser = parse_buffer)]
     pub buffer: Option<usize>,
+    /// Check every event against this contract: an AsyncAPI document (JSON
+    /// or YAML; what `evtop catalog` writes, or hand-written) or a JSON object
+    /// of event type → JSON Schema (draft-07). An event that fails its type's
+    /// schema, or whose type is not in it, is a drift: marked ≠, its reasons
+    /// in NDJSON ("drift": […]) and the detail pane; filter with `drift` or
+    /// `-drift`.
+    #[arg(long, value_name = "FILE")]
+    pub contract: Option<PathBuf>,
     #[command(flatten)]
     pub output: TailOutput,
 }
@@ -297,6 +305,14 @@ pub struct CommonArgs {
     /// buffer) [default: 100000].
     #[arg(long, value_name = "N", value_parser = parse_buffer)]
     pub buffer: Option<usize>,
+    /// Check every event against this contract: an AsyncAPI document (JSON
+    /// or YAML; what `evtop catalog` writes, or hand-written) or a JSON object
+    /// of event type → JSON Schema (draft-07). An event that fails its type's
+    /// schema, or whose type is not in it, is a drift: marked ≠, its reasons
+    /// in NDJSON ("drift": […]) and the detail pane; filter with `drift` or
+    /// `-drift`.
+    #[arg(long, value_name = "FILE")]
+    pub contract: Option<PathBuf>,
 }
 
 /// `evtop tail`.

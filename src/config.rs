@@ -98,6 +98,9 @@ pub struct Config {
     /// The file this was loaded from (`None`: no config file), shown by
     /// `tail` on stderr and in the TUI's sources view.
     pub path: Option<PathBuf>,
+    /// `--contract FILE`, loaded and compiled (SPEC 10): what `tail` and the
+    /// TUI check every event against.
+    pub contract: Option<std::sync::Arc<crate::contract::Contract>>,
 }
 
 /// `[settings]`: limits shared by all sources.

@@ -58,6 +58,11 @@ pub struct EventRef<'a> {
     pub data: &'a str,
     pub json: bool,
     pub meta: Option<&'a Meta>,
+    /// Whether it failed the `--contract` (SPEC 10): decided by whoever
+    /// checked it (the store at ingest, `tail`'s printer before printing);
+    /// `false` when nothing checked it. Why it drifted is not here: the
+    /// contract says so on demand ([`crate::contract::Contract::reasons`]).
+    pub drift: bool,
 }
 
 impl Event {
@@ -73,6 +78,7 @@ impl Event {
             data: &self.data,
             json: self.json.unwrap_or_else(|| is_json(&self.data)),
             meta,
+            drift: false,
         }
     }
 }

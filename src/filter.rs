@@ -17,13 +17,14 @@
 //! | `verified:true` / `false` / `none` | a webhook delivery's verification |
 //! | `attempt OP N` | a webhook delivery's attempt number (`attempt>1`: redeliveries) |
 //! | `forward:2xx` / `forward:502` | what the app behind a webhook's `forward_to` answered |
+//! | `drift` | the event failed its `--contract` (SPEC 10; never without one) |
 //! | `-TERM` | the term does not hold |
 //!
 //! Webhook terms (`filter/meta.rs`) never hold for events of other kinds of
 //! source. A term that looks like a keyword or a comparison but is not
-//! (`typ:x`, `Type:x`, `amount>5`) is an error suggesting what was meant,
-//! and the terms later sections add (`drift`, `since:`, `time>…`) are errors
-//! saying they are not supported yet (`filter/guard.rs`): a typo never
+//! (`typ:x`, `Type:x`, `amount>5`, `drift:x`) is an error suggesting what
+//! was meant, and the terms a later section adds (`since:`, `time>…`) are
+//! errors saying they are not supported yet (`filter/guard.rs`): a typo never
 //! becomes a silent word search. Quoted text is always a word (`"a=b"`).
 //! [`FILTER_HELP`] is the user-facing summary (`evtop help filter`, `?`).
 //!
@@ -164,6 +165,36 @@ enum Test {
     Field(Field),
     /// `verified:`, `attempt OP N`, `forward:`: webhook metadata.
     Meta(meta::Meta),
+    /// `drift`: the event failed its contract ([`EventRef::drift`]).
+    Drift,
+}
+
+/// What a filter's `drift` / `-drift` terms ask of an event's drift verdict,
+/// apart from the rest of the filter ([`Filter::split_drift`]): so a caller
+/// that must validate to know (`tail`'s printer) validates only the events
+/// the rest lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftRule {
+    /// No drift term.
+    Any,
+    /// `drift`: only events that drifted.
+    Drifted,
+    /// `-drift`: only events that did not.
+    Clean,
+    /// Both: nothing.
+    Never,
+}
+
+impl DriftRule {
+    /// Whether an event with this verdict passes.
+    pub fn allows(self, drifted: bool) -> bool {
+        match self {
+            DriftRule::Any => true,
+            DriftRule::Drifted => drifted,
+            DriftRule::Clean => !drifted,
+            DriftRule::Never => false,
+        }
+    }
 }
 
 /// A whole-string, case-insensitive glob compiled to an anchored regex,
@@ -302,7 +333,7 @@ impl Filter {
             let held = match &term.test {
                 Test::Type(glob) => glob.is_match(ty),
                 Test::Source(glob) => glob.is_match(source),
-                Test::Word(_) | Test::Field(_) | Test::Meta(_) => return None,
+                Test::Word(_) | Test::Field(_) | Test::Meta(_) | Test::Drift => return None,
             };
             result &= held != term.negated;
         }
@@ -344,6 +375,33 @@ impl Filter {
         (!self.types.is_empty()).then(|| self.types.iter().map(|g| g.parts.as_slice()).collect())
     }
 
+    /// Whether any term is `drift` or `-drift`.
+    pub fn has_drift_terms(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t.test, Test::Drift))
+    }
+
+    /// The filter without its `drift` terms, and what those asked: an event
+    /// matches this filter exactly when it matches the rest and the rule
+    /// allows its verdict (the terms are AND-ed).
+    pub fn split_drift(&self) -> (Filter, DriftRule) {
+        let mut rest = self.clone();
+        rest.terms.retain(|t| !matches!(t.test, Test::Drift));
+        let mut rule = DriftRule::Any;
+        for t in self.terms.iter().filter(|t| matches!(t.test, Test::Drift)) {
+            let want = if t.negated {
+                DriftRule::Clean
+            } else {
+                DriftRule::Drifted
+            };
+            rule = match rule {
+                DriftRule::Any => want,
+                r if r == want => r,
+                _ => DriftRule::Never,
+            };
+        }
+        (rest, rule)
+    }
+
     /// [`Filter::matches`] with the lazily parsed data supplied by the caller
     /// (so tests can see whether and how often it was parsed).
     fn eval(&self, ev: &EventRef<'_>, data: &mut LazyData<'_>) -> bool {
@@ -369,7 +427,7 @@ impl Test {
     /// JSON parsing last.
     fn cost(&self) -> u8 {
         match self {
-            Test::Type(_) | Test::Source(_) | Test::Meta(_) => 0,
+            Test::Type(_) | Test::Source(_) | Test::Meta(_) | Test::Drift => 0,
             Test::Word(_) => 1,
             Test::Field(_) => 2,
         }
@@ -385,6 +443,7 @@ impl Test {
             }
             Test::Field(field) => field.holds(data.value()),
             Test::Meta(meta) => meta.holds(ev.meta),
+            Test::Drift => ev.drift,
         }
     }
 }

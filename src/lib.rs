@@ -73,6 +73,14 @@
 //!   no clock; the caller passes `now`.
 //! - [`filter`]: the filter language, shared by `tail` and the TUI (and
 //!   its help text, `evtop help filter` and `?`).
+//! - [`contract`]: `--contract FILE` (SPEC 10) — an AsyncAPI document or a
+//!   type → JSON Schema object, compiled once at start; the verdict per
+//!   event ([`contract::Contract::drifts`]) and why
+//!   ([`contract::Contract::reasons`]). The TUI's store checks events as it
+//!   takes them in and keeps a flag per record ([`store::Record::drift`])
+//!   and drift counts per type; `tail`'s printer thread checks only what the
+//!   rest of its filter lets through. Reasons are worked out again when an
+//!   event is shown (detail pane, export), never stored.
 //! - [`config`]: TOML schema, `${VAR}` expansion, validation with precise
 //!   errors, secret masking.
 //! - [`tail`] + [`output`]: the headless mode. Its runtime thread only moves
@@ -105,6 +113,7 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod demo;
 pub mod engine;
 pub mod event;

@@ -2,7 +2,9 @@
 //! Everything else lives in the library (see `lib.rs` for the architecture).
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{CommandFactory, Parser};
 
@@ -172,6 +174,11 @@ fn resend(args: ResendArgs) -> Result<u8, Fatal> {
     use evtop::config::Verify;
     let filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    if filter.has_drift_terms() {
+        return Err(Fatal::Usage(
+            "resend checks no contract, so the filter term `drift` could never match".into(),
+        ));
+    }
     let (verify, key) = match (args.verify, args.secret.as_deref()) {
         (Some(SignScheme::Stripe), Some(s)) => (Verify::Stripe, s.as_bytes().to_vec()),
         (Some(SignScheme::Github), Some(s)) => (Verify::Github, s.as_bytes().to_vec()),
@@ -261,6 +268,7 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
     config.sources = plan.sources;
     let filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    config.contract = contract(args.contract.as_deref(), &filter)?;
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     if args.tail {
         let opts = tail_options(&args.output, color, filter);
@@ -359,12 +367,33 @@ fn prepare(common: &CommonArgs, allow_no_sources: bool) -> Result<(Config, Filte
     }
     let filter =
         Filter::parse(common.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
+    config.contract = contract(common.contract.as_deref(), &filter)?;
     // A port someone else holds is an error now, not a source retrying.
     config::check_listen_addresses(&config.sources).map_err(|e| Fatal::Other(anyhow::anyhow!(e)))?;
     for warning in config::listen_warnings(&config.sources) {
         eprintln!("evtop: {warning}");
     }
     Ok((config, filter))
+}
+
+/// `--contract FILE`, read and compiled now (before any runtime starts): a
+/// bad file is a usage error naming the file, the message and what is
+/// wrong. A `drift` filter term without a contract could never match, so it
+/// is an error too.
+fn contract(path: Option<&Path>, filter: &Filter) -> Result<Option<Arc<evtop::contract::Contract>>, Fatal> {
+    let Some(path) = path else {
+        if filter.has_drift_terms() {
+            return Err(Fatal::Usage(
+                "the filter term `drift` needs --contract FILE (an AsyncAPI document or a JSON object of type → JSON Schema)"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    };
+    // The error quotes names and values from the file: inert on stderr.
+    let c = evtop::contract::Contract::load(path)
+        .map_err(|e| Fatal::Usage(evtop::sanitize::inert(&e.to_string()).into_owned()))?;
+    Ok(Some(Arc::new(c)))
 }
 
 /// `--cacert` (read and checked now) and `--insecure`.

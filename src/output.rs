@@ -22,10 +22,14 @@ pub enum Format {
 /// Characters of data shown on a text line before it is cut with `…`.
 pub const TEXT_SUMMARY_CHARS: usize = 2000;
 
-/// Append the NDJSON line for `ev` (with its newline) to `out`.
+/// Append the NDJSON line for `ev` (with its newline) to `out`, without a
+/// `drift` member (see [`ndjson_with`]).
 pub fn ndjson(ev: &EventRef<'_>, out: &mut Vec<u8>) {
-    ndjson_with(ev, out, &mut Received::default());
+    ndjson_with(ev, &[], out, &mut Received::default());
 }
+
+/// The text-line mark of an event that failed its contract.
+pub const DRIFT_MARK: &str = "≠";
 
 /// The last `received` time written and its RFC 3339 text: the events of
 /// one read share it, so a stream of lines formats it once per batch.
@@ -35,8 +39,11 @@ pub struct Received {
     text: Vec<u8>,
 }
 
-/// [`ndjson`], reusing the `received` text across calls.
-pub fn ndjson_with(ev: &EventRef<'_>, out: &mut Vec<u8>, received: &mut Received) {
+/// [`ndjson`], reusing the `received` text across calls, with the event's
+/// drift reasons (SPEC 10) as a last `"drift": [...]` member when there are
+/// any. The reasons are JSON strings here: whatever a path from the data
+/// holds is escaped, never raw.
+pub fn ndjson_with(ev: &EventRef<'_>, drift: &[String], out: &mut Vec<u8>, received: &mut Received) {
     out.extend_from_slice(b"{\"source\":");
     json_str(ev.source, out);
     out.extend_from_slice(b",\"id\":");
@@ -67,6 +74,10 @@ pub fn ndjson_with(ev: &EventRef<'_>, out: &mut Vec<u8>, received: &mut Received
     if let Some(meta) = ev.meta {
         meta.write_ndjson(out);
     }
+    if !drift.is_empty() {
+        out.extend_from_slice(b",\"drift\":");
+        let _ = serde_json::to_writer(&mut *out, drift);
+    }
     out.extend_from_slice(b"}\n");
 }
 
@@ -89,8 +100,9 @@ fn json_str(s: &str, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// Append a readable line for `ev`: `HH:MM:SS.mmm source type id [mark] data`
-/// (the mark of a webhook delivery: `✓`, `✗`, `↻2`, `→502`),
+/// Append a readable line for `ev`: `HH:MM:SS.mmm source type id [mark] [≠] data`
+/// (the mark of a webhook delivery: `✓`, `✗`, `↻2`, `→502`; `≠` when it
+/// failed its contract),
 /// times in UTC, everything made inert, data cut at [`TEXT_SUMMARY_CHARS`].
 pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
     let time = chrono::DateTime::from_timestamp_millis(ev.received)
@@ -112,6 +124,10 @@ pub fn text(ev: &EventRef<'_>, color: bool, out: &mut Vec<u8>) {
     }
     if let Some(mark) = ev.meta.map(|m| m.mark()).filter(|m| !m.is_empty()) {
         let _ = write!(out, " {mark}");
+    }
+    if ev.drift {
+        let (on, off) = if color { ("\x1b[33m", reset) } else { ("", "") };
+        let _ = write!(out, " {on}{DRIFT_MARK}{off}");
     }
     out.push(b' ');
     let data = ev.data.trim();
@@ -140,6 +156,7 @@ mod tests {
             data,
             json,
             meta: None,
+            drift: false,
         }
     }
 
@@ -190,6 +207,41 @@ mod tests {
     }
 
     #[test]
+    fn drift_is_the_last_member_only_when_there_is_one() {
+        let mut out = Vec::new();
+        let reasons = [
+            "/amount: expected integer, got string".to_owned(),
+            "/a\u{1b}[2J: x".to_owned(),
+        ];
+        let mut e = ev(r#"{"amount":"1"}"#, true);
+        e.drift = true;
+        ndjson_with(&e, &reasons, &mut out, &mut Received::default());
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.ends_with(
+                r#""data":{"amount":"1"},"drift":["/amount: expected integer, got string","/a\u001b[2J: x"]}
+"#
+            ),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        ndjson_with(&ev("{}", true), &[], &mut out, &mut Received::default());
+        assert!(!String::from_utf8(out).unwrap().contains("drift"));
+    }
+
+    #[test]
+    fn text_lines_mark_drift() {
+        let mut e = ev("{}", true);
+        e.drift = true;
+        let mut out = Vec::new();
+        text(&e, false, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "10:00:00.123 payments charge.succeeded evt_1 ≠ {}\n"
+        );
+    }
+
+    #[test]
     fn text_line_is_inert_and_single() {
         let mut out = Vec::new();
         text(&ev("a\x1b[2J\nb", false), false, &mut out);
@@ -221,6 +273,7 @@ mod webhook_tests {
             data: "{}",
             json: true,
             meta: Some(&crate::event::Meta::Webhook(meta)),
+            drift: false,
         };
         let mut out = Vec::new();
         ndjson(&ev, &mut out);
@@ -251,6 +304,7 @@ mod webhook_tests {
                 data: "{}",
                 json: true,
                 meta: Some(&crate::event::Meta::Webhook(meta.clone())),
+                drift: false,
             };
             let mut out = Vec::new();
             text(&ev, false, &mut out);

@@ -434,6 +434,7 @@ mod tests {
                 data: "{}",
                 json: true,
                 meta: None,
+                drift: false,
             };
             let mut line = Vec::new();
             crate::output::ndjson(&ev, &mut line);
@@ -520,6 +521,7 @@ mod tests {
                 data,
                 json,
                 meta: meta.as_ref(),
+                drift: false,
             };
             let mut line = Vec::new();
             crate::output::ndjson(&ev, &mut line);

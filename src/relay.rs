@@ -253,7 +253,7 @@ impl Formatter {
             return None;
         }
         self.line.clear();
-        output::ndjson_with(&r, &mut self.line, &mut self.received);
+        output::ndjson_with(&r, &[], &mut self.line, &mut self.received);
         let payload = Bytes::copy_from_slice(self.line.strip_suffix(b"\n").unwrap_or(&self.line));
         let attempt = r.meta.and_then(|m| match m.term("attempt") {
             Some(MetaValue::Number(n)) => Some(n),

@@ -13,6 +13,13 @@
 //! - Per type: count and per-second rate history for the sparklines. A
 //!   webhook redelivery (`attempt` > 1) is buffered and shown, but not
 //!   counted again in the type counts and rates: it is the same event.
+//! - With a contract ([`Store::with_contract`], SPEC 10): each event is
+//!   checked as it is taken in (the verdict only, no error texts — a
+//!   validator per type, looked up once per interned type); a buffered
+//!   record keeps one flag ([`Record::drift`], in what was padding), and
+//!   drifts are counted per type ([`TypeStats::drifts`]) and per source.
+//!   Why an event drifted is asked of the contract when it is shown
+//!   ([`Store::drift_reasons`]): one event, on demand.
 //!
 //! The store does no I/O and reads no clock: the caller passes `now`, so the
 //! same code serves `tail`, the TUI, replays and tests with a fixed clock.
@@ -24,6 +31,7 @@ mod rates;
 mod state;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -36,6 +44,7 @@ pub use state::Change;
 use state::apply_state;
 
 use crate::config::SourceSpec;
+use crate::contract::{Contract, TypeRef};
 use crate::event::{Event, EventRef, Meta, SourceId};
 use crate::source::{DropKind, SourceMsg, Status};
 
@@ -63,12 +72,15 @@ pub struct Record {
     pub ty: u32,
     pub source: SourceId,
     pub json: bool,
+    /// It failed the store's contract (SPEC 10). Kept in what was padding:
+    /// the record's size does not change.
+    pub drift: bool,
     /// Webhook deliveries only.
     pub meta: Option<Box<crate::event::Meta>>,
 }
 
 impl Record {
-    fn new(ev: Event, ty: u32) -> Self {
+    fn new(ev: Event, ty: u32, drift: bool) -> Self {
         let json = ev.json.unwrap_or_else(|| crate::event::is_json(&ev.data));
         let (text, id_len) = match ev.id {
             Some(mut id) if id.len() < NO_ID as usize => {
@@ -87,6 +99,7 @@ impl Record {
             ty,
             source: ev.source,
             json,
+            drift,
             meta: ev.meta,
         }
     }
@@ -144,6 +157,8 @@ pub struct SourceState {
     pub redeliveries: u64,
     /// Events of this source pushed out of the full ring buffer.
     pub evicted: u64,
+    /// Events of this source that failed the contract (redeliveries too).
+    pub drifts: u64,
     /// Times the source went from connected to retrying.
     pub reconnects: u64,
     /// Errors seen (failed connections, HTTP errors).
@@ -169,6 +184,8 @@ pub struct SourceState {
 pub struct TypeStats {
     pub name: Box<str>,
     pub count: u64,
+    /// Of `count`, the events that failed the contract (0 without one).
+    pub drifts: u64,
     pub rate: RateHistory,
 }
 
@@ -191,6 +208,11 @@ pub struct Store {
     catalog: Catalog,
     /// Whether events feed the catalog (off: benchmarks measure its cost).
     learning: bool,
+    /// What events are checked against, if anything.
+    contract: Option<Arc<Contract>>,
+    /// Where each interned type's schemas are in the contract, by type id
+    /// (the overflow row's events are looked up by their own name).
+    contract_refs: Vec<Option<TypeRef>>,
 }
 
 impl Store {
@@ -213,6 +235,7 @@ impl Store {
                 failed_verifications: 0,
                 redeliveries: 0,
                 evicted: 0,
+                drifts: 0,
                 reconnects: 0,
                 errors: 0,
                 last_error: None,
@@ -241,7 +264,38 @@ impl Store {
             evicted: 0,
             catalog: Catalog::new(Sampling::PerSecond),
             learning: true,
+            contract: None,
+            contract_refs: Vec::new(),
         }
+    }
+
+    /// Check every event taken in from now on against `contract`.
+    pub fn with_contract(mut self, contract: Arc<Contract>) -> Self {
+        self.contract_refs = self.types.iter().map(|t| contract.lookup(&t.name)).collect();
+        self.contract = Some(contract);
+        self
+    }
+
+    /// The contract events are checked against, if any.
+    pub fn contract(&self) -> Option<&Arc<Contract>> {
+        self.contract.as_ref()
+    }
+
+    /// Why a buffered event drifted (empty when it did not, or without a
+    /// contract): asked of the contract now, so it costs one validation.
+    /// An event counted under the overflow type row has lost its own type
+    /// name, and is reported as not in the contract.
+    pub fn drift_reasons(&self, r: &Record) -> Vec<String> {
+        match &self.contract {
+            Some(c) if r.drift => c.reasons(&self.types[r.ty as usize].name, r.data(), r.json),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Events of the type with this id that failed the contract (what the
+    /// catalog shows as drifts per type); 0 for an unknown id.
+    pub fn drift_count(&self, ty: u32) -> u64 {
+        self.types.get(ty as usize).map_or(0, |t| t.drifts)
     }
 
     /// Take in one message from the sources. `on_event` sees every new event
@@ -348,11 +402,30 @@ impl Store {
         let ty = self.intern(&ev.ty);
         let seq = self.first_seq + self.ring.len() as u64;
         let src = ev.source as usize;
-        let Some(source) = self.sources.get_mut(src) else {
+        if src >= self.sources.len() {
             return false;
+        }
+        let drift = match &self.contract {
+            None => false,
+            Some(c) => {
+                let at = if Some(ty) == self.overflow_type {
+                    c.lookup(&ev.ty)
+                } else {
+                    self.contract_refs[ty as usize]
+                };
+                c.drifts_at(at, &ev.data, ev.json == Some(true))
+            }
         };
-        on_event(seq, ev.as_ref(&source.name));
+        let source = &mut self.sources[src];
+        on_event(
+            seq,
+            EventRef {
+                drift,
+                ..ev.as_ref(&source.name)
+            },
+        );
         source.events += 1;
+        source.drifts += u64::from(drift);
         source
             .rhythm
             .arrival(source.last_event_at, source.status_since, now);
@@ -374,11 +447,15 @@ impl Store {
         if !redelivery {
             let stats = &mut self.types[ty as usize];
             stats.count += 1;
+            stats.drifts += u64::from(drift);
             stats.rate.add(now, 1);
             self.total.add(now, 1);
             // The overflow row is a mix of types: nothing to learn there.
             if self.learning && Some(ty) != self.overflow_type {
                 self.catalog.learn(ty, &stats.name, &source.name, &ev.data, now);
+                if drift {
+                    self.catalog.drifted(ty);
+                }
             }
         }
         if self.capacity == 0 {
@@ -394,7 +471,7 @@ impl Store {
                 }
             }
         }
-        self.ring.push_back(Record::new(ev, ty));
+        self.ring.push_back(Record::new(ev, ty, drift));
         resync
     }
 
@@ -418,8 +495,12 @@ impl Store {
         self.types.push(TypeStats {
             name: ty.into(),
             count: 0,
+            drifts: 0,
             rate: RateHistory::default(),
         });
+        if let Some(c) = &self.contract {
+            self.contract_refs.push(c.lookup(ty));
+        }
         self.type_ids.insert(ty.into(), id);
         id
     }
@@ -454,6 +535,7 @@ impl Store {
             data: r.data(),
             json: r.json,
             meta,
+            drift: r.drift,
         }
     }
 

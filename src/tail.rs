@@ -98,6 +98,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         filter: opts.filter.clone(),
         limit: opts.count.unwrap_or(u64::MAX),
         names,
+        contract: config.contract.clone(),
     })?;
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;

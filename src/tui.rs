@@ -65,7 +65,10 @@ pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<
         &config.secrets,
         std::sync::Arc::new(filter.clone()),
     )?;
-    let store = Store::new(config.settings.buffer, &config.sources, now_millis());
+    let mut store = Store::new(config.settings.buffer, &config.sources, now_millis());
+    if let Some(c) = &config.contract {
+        store = store.with_contract(c.clone());
+    }
     let mut app = App::new(store, filter, color, now_millis());
     app.incremental = true;
     install_panic_hook();
@@ -221,17 +224,21 @@ pub fn export_path(now: i64) -> PathBuf {
     PathBuf::from(format!("evtop-export-{stamp}.ndjson"))
 }
 
-/// Write the filtered feed as NDJSON (SPEC 4); returns the notice text.
+/// Write the filtered feed as NDJSON (SPEC 4), drifted events with their
+/// reasons (asked of the contract again, one event at a time); returns the
+/// notice text.
 pub fn export(app: &App, path: &std::path::Path) -> Result<String, String> {
     let file =
         std::fs::File::create(path).map_err(|e| format!("cannot export to {}: {e}", path.display()))?;
     let mut w = io::BufWriter::new(file);
     let mut line = Vec::with_capacity(512);
+    let mut received = crate::output::Received::default();
     let mut n = 0u64;
     for &seq in &app.feed.seqs {
         if let Some(rec) = app.store.get(seq) {
             line.clear();
-            crate::output::ndjson(&app.store.view(rec), &mut line);
+            let drift = app.store.drift_reasons(rec);
+            crate::output::ndjson_with(&app.store.view(rec), &drift, &mut line, &mut received);
             w.write_all(&line)
                 .map_err(|e| format!("cannot export to {}: {e}", path.display()))?;
             n += 1;

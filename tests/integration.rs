@@ -16,6 +16,8 @@ mod websocket_servers;
 mod catalog_binary;
 #[path = "integration/cli_binary.rs"]
 mod cli_binary;
+#[path = "integration/contract.rs"]
+mod contract;
 #[path = "integration/faults.rs"]
 mod faults;
 #[path = "integration/memory.rs"]

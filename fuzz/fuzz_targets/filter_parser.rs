@@ -17,6 +17,7 @@ fuzz_target!(|expr: &str| {
             data: r#"{"amount":1200,"status":"failed","user":{"email":"a@acme.com"},"items":[{"sku":"A1"}]}"#,
             json: true,
             webhook: None,
+            drift: false,
         };
         let _ = f.matches(&ev);
     }

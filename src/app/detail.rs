@@ -20,6 +20,10 @@ pub struct Pinned {
     pub seq: u64,
     /// A copy taken when it was pinned.
     pub event: Event,
+    /// Why it failed the contract, asked of the contract when it was pinned
+    /// (empty: it did not, or there is no contract). The store keeps only
+    /// a flag per event; one event's reasons are cheap to compute again.
+    pub drift: Vec<String>,
 }
 
 impl App {
@@ -49,6 +53,7 @@ impl App {
                     json: Some(v.json),
                     meta: rec.meta.clone(),
                 },
+                drift: self.store.drift_reasons(rec),
             })
         });
         // Start on the first field a filter can take.
@@ -80,7 +85,11 @@ impl App {
     pub fn pinned_json(&self) -> Option<String> {
         let p = self.pinned.as_ref()?;
         let mut out = Vec::new();
-        crate::output::ndjson(&p.event.as_ref(self.store.source_name(p.event.source)), &mut out);
+        let ev = crate::event::EventRef {
+            drift: !p.drift.is_empty(),
+            ..p.event.as_ref(self.store.source_name(p.event.source))
+        };
+        crate::output::ndjson_with(&ev, &p.drift, &mut out, &mut Default::default());
         out.pop();
         String::from_utf8(out).ok()
     }

@@ -192,3 +192,55 @@ pub fn buffer(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
     t.draw(|f| crate::ui::draw(f, app)).unwrap();
     t.backend().buffer().clone()
 }
+
+/// One source checked against a contract (`charge.succeeded` needs an
+/// integer `amount` and a `currency`): six events, of which the 2nd (amount
+/// as a string), 4th (a type the contract does not name) and 5th (a
+/// hostile key, no currency) drift.
+pub fn contract_app() -> App {
+    let contract = crate::contract::Contract::from_text(
+        r#"{"charge.succeeded": {"type": "object", "required": ["amount", "currency"],
+              "properties": {"amount": {"type": "integer"}, "currency": {"type": "string"}},
+              "additionalProperties": {"type": "integer"}},
+            "ping": {"type": "string"}}"#,
+        std::path::Path::new("contract.json"),
+    )
+    .expect("the fixture's contract loads");
+    let store = Store::new(1000, &[spec("payments", false)], T0).with_contract(std::sync::Arc::new(contract));
+    let mut app = App::new(store, Filter::default(), true, T0);
+    let events = [
+        ("charge.succeeded", r#"{"amount":1200,"currency":"usd"}"#),
+        ("charge.succeeded", r#"{"amount":"1200","currency":"usd"}"#),
+        ("ping", "hello"),
+        ("refund.created", r#"{"amount":300}"#),
+        ("charge.succeeded", "{\"amount\":5,\"\\u001b[2Jx\":\"y\"}"),
+        ("charge.succeeded", r#"{"amount":7,"currency":"eur"}"#),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (ty, data))| {
+        let mut e = event(
+            0,
+            ty,
+            Some(&format!("evt_{i}")),
+            data,
+            T0 - 6000 + i as i64 * 1000,
+        );
+        e.json = Some(is_json(data));
+        e
+    })
+    .collect();
+    app.ingest([
+        SourceMsg::Status {
+            source: 0,
+            status: Status::Live("HTTP 200".into()),
+        },
+        SourceMsg::Events {
+            source: 0,
+            events,
+            cursor: None,
+        },
+    ]);
+    app.now = T0;
+    app
+}

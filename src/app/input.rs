@@ -293,7 +293,8 @@ impl App {
     pub fn selected_json(&self) -> Option<String> {
         let rec = self.store.get(self.feed.selected_seq()?)?;
         let mut out = Vec::new();
-        crate::output::ndjson(&self.store.view(rec), &mut out);
+        let drift = self.store.drift_reasons(rec);
+        crate::output::ndjson_with(&self.store.view(rec), &drift, &mut out, &mut Default::default());
         out.pop();
         String::from_utf8(out).ok()
     }

@@ -50,6 +50,7 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
         sources,
         secrets,
         path: None,
+        contract: None,
     })
 }
 

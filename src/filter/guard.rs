@@ -10,9 +10,11 @@
 //!   word (`http://x`, `error:timeout`).
 //! * `name OP value` without the leading `.` (`amount>5`, `status=failed`)
 //!   is an error suggesting `.amount>5`.
-//! * The terms SPEC 10 and 11 add later (`drift`, `since:`, `until:`,
-//!   `time OP …`, `received OP …`) are errors saying they are not supported
-//!   yet, so nobody mistakes an empty result for an answer.
+//! * `drift` with a value (`drift:x`, `drift=1`) or in capitals is an error
+//!   saying it is written `drift` or `-drift`.
+//! * The terms SPEC 11 adds later (`since:`, `until:`, `time OP …`,
+//!   `received OP …`) are errors saying they are not supported yet, so
+//!   nobody mistakes an empty result for an answer.
 //!
 //! A quoted term is never checked: `"typ:x"`, `"a=b"` and `"drift"` are
 //! words.
@@ -24,18 +26,20 @@ const COLON_KEYWORDS: [&str; 7] = ["type", "source", "verified", "forward", "sin
 /// Keywords written `NAME OP VALUE`.
 const OP_KEYWORDS: [&str; 3] = ["attempt", "time", "received"];
 /// Keywords the language reserves but does not implement yet.
-const NOT_YET: [&str; 5] = ["drift", "since", "until", "time", "received"];
+const NOT_YET: [&str; 4] = ["since", "until", "time", "received"];
 /// What the not-yet error says.
 const NOT_YET_TIME: &str = "time terms (`since:`, `until:`, `time>…`, `received>…`) are not supported yet; \
      compare a field of the data instead, like `.created>1767225600`";
-const NOT_YET_DRIFT: &str = "`drift` (events that failed their contract) is not supported yet; \
-     to search for the word, quote it: `\"drift\"`";
+/// What `drift` with a value, or in capitals, says.
+const DRIFT_ALONE: &str = "`drift` takes no value: write `drift` (events that failed their contract) \
+     or `-drift`; to search for the word, quote it: `\"drift\"`";
 
 /// Check a term that would otherwise be a word. `units` follow any leading
 /// `-`; `written` is the same part of the term as the user wrote it.
 pub(super) fn check_word(units: &[Unit], written: &str) -> Result<(), String> {
-    if units.iter().all(|u| matches!(u, Plain(_))) && written == "drift" {
-        return Err(NOT_YET_DRIFT.to_owned());
+    if units.iter().all(|u| matches!(u, Plain(_))) && written.eq_ignore_ascii_case("drift") {
+        // `drift` itself is a term (parse.rs); this is `Drift`, `DRIFT`.
+        return Err("keywords are lower-case: did you mean `drift`?".to_owned());
     }
     let head: String = units
         .iter()
@@ -62,13 +66,11 @@ pub(super) fn check_word(units: &[Unit], written: &str) -> Result<(), String> {
         if lower == "attempt" {
             return Err("keywords are lower-case: did you mean `attempt`?".to_owned());
         }
+        if lower == "drift" {
+            return Err(DRIFT_ALONE.to_owned());
+        }
         if NOT_YET.contains(&lower.as_str()) {
-            return Err(if lower == "drift" {
-                NOT_YET_DRIFT
-            } else {
-                NOT_YET_TIME
-            }
-            .to_owned());
+            return Err(NOT_YET_TIME.to_owned());
         }
         if COLON_KEYWORDS.contains(&lower.as_str()) {
             return Err(format!(
@@ -85,13 +87,11 @@ pub(super) fn check_word(units: &[Unit], written: &str) -> Result<(), String> {
 /// `NAME:` at the start of a word: a keyword misspelt or in the wrong case
 /// is an error; anything else is fine.
 fn colon_prefix(head: &str, lower: &str) -> Result<(), String> {
+    if lower == "drift" {
+        return Err(DRIFT_ALONE.to_owned());
+    }
     if NOT_YET.contains(&lower) {
-        return Err(if lower == "drift" {
-            NOT_YET_DRIFT
-        } else {
-            NOT_YET_TIME
-        }
-        .to_owned());
+        return Err(NOT_YET_TIME.to_owned());
     }
     if COLON_KEYWORDS.contains(&lower) {
         return Err(format!("keywords are lower-case: did you mean `{lower}:`?"));

@@ -18,16 +18,18 @@ Filter: terms separated by spaces; an event must match every term.
     verified:false       ... or failed; verified:none: verify = \"none\"
   attempt>1            webhook redeliveries (attempt OP N, OP as above)
   forward:5xx          the app behind forward_to answered 5xx (or 502, 2xx)
+  drift  -drift        failed (or passed) the --contract FILE's schema for
+                       its type, or its type is not in the contract
   -TERM                negation: -type:ping  -source:test  -verified:true
 
   Webhook terms never match events of other sources.
   Quoted text is always a word: \"a=b\", \"typ:x\", \"-x\".
   Typos are errors, not searches: typ:x (did you mean type:?),
   amount>5 (did you mean .amount>5?).
-  Not supported yet: drift, since:, until:, time OP T, received OP T.
+  Not supported yet: since:, until:, time OP T, received OP T.
 
 Examples:
   type:charge.* .data.object.amount>1000 -source:test
-  verified:false   attempt>1 forward:5xx   \"card declined\"
+  verified:false   attempt>1 forward:5xx   \"card declined\"   drift
   evtop tail -f -source:test URL   (a filter may start with -)
 ";

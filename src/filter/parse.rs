@@ -114,6 +114,8 @@ pub(super) fn term(raw: &RawTerm<'_>) -> Result<Term, FilterError> {
         meta::verified(&text(rest)).map(Test::Meta)
     } else if let Some(rest) = strip_keyword(units, "forward:") {
         meta::forward(&text(rest)).map(Test::Meta)
+    } else if units.iter().all(|u| matches!(u, Plain(_))) && written == "drift" {
+        Ok(Test::Drift)
     } else if let Some(rest) = strip_keyword(units, "attempt")
         .filter(|rest| matches!(rest.first(), Some(Plain(c)) if OP_CHARS.contains(c)))
     {

@@ -52,6 +52,7 @@ fn event(name: &str) -> EventRef<'static> {
         data,
         json: is_json(data),
         meta: None,
+        drift: false,
     }
 }
 

@@ -485,3 +485,52 @@ mod props {
         }
     }
 }
+
+#[test]
+fn a_contract_flags_records_and_counts_drifts_per_type_and_source() {
+    let contract = crate::contract::Contract::from_text(
+        r#"{"charge": {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}}}"#,
+        std::path::Path::new("c.json"),
+    )
+    .unwrap();
+    let mut s = Store::new(10, &[spec("a", false)], 0).with_contract(std::sync::Arc::new(contract));
+    let mut seen = Vec::new();
+    s.ingest(
+        batch(
+            0,
+            vec![
+                event(0, "charge", None, r#"{"amount":1}"#),
+                event(0, "charge", None, r#"{"amount":"1"}"#),
+                event(0, "refund", None, "{}"),
+                event(0, "charge", None, "not json"),
+            ],
+        ),
+        1_000,
+        |_, e| seen.push(e.drift),
+    );
+    assert_eq!(seen, [false, true, true, true], "on_event sees the verdict");
+    let flags: Vec<bool> = s.records().iter().map(|r| r.drift).collect();
+    assert_eq!(flags, [false, true, true, true]);
+    assert!(s.records().iter().all(|r| s.view(r).drift == r.drift));
+    let charge = s.types().iter().position(|t| &*t.name == "charge").unwrap() as u32;
+    let refund = s.types().iter().position(|t| &*t.name == "refund").unwrap() as u32;
+    assert_eq!((s.drift_count(charge), s.drift_count(refund)), (2, 1));
+    assert_eq!(s.drift_count(99), 0);
+    assert_eq!(s.sources()[0].drifts, 3);
+    let reasons: Vec<Vec<String>> = s.records().iter().map(|r| s.drift_reasons(r)).collect();
+    assert_eq!(
+        reasons,
+        [
+            vec![],
+            vec!["/amount: expected integer, got string".to_owned()],
+            vec!["type not in the contract".to_owned()],
+            vec!["/: expected object, got string".to_owned()],
+        ]
+    );
+}
+
+#[test]
+fn the_drift_flag_costs_no_record_space() {
+    // The flag sits in what was padding after `json`.
+    assert_eq!(std::mem::size_of::<Record>(), 56);
+}

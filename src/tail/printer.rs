@@ -16,7 +16,11 @@
 //! Work is split so that the runtime thread parses and this thread does the
 //! rest: the filter's `type:`/`source:` verdict is decided once per (source,
 //! type) and cached ([`Verdicts`]), and an event's JSON is checked only when
-//! it is printed or its data is filtered on.
+//! it is printed or its data is filtered on. With a contract, an event is
+//! validated here, on this thread, and only once the rest of the filter has
+//! let it through (its `drift`/`-drift` terms are decided last,
+//! [`Filter::split_drift`]); text lines need the verdict alone, NDJSON lines
+//! the reasons too.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -26,6 +30,7 @@ use std::sync::Arc;
 use rustc_hash::FxHasher;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::contract::Contract;
 use crate::event::{Event, Meta};
 use crate::filter::Filter;
 use crate::output::{self, Format};
@@ -50,6 +55,8 @@ pub struct PrinterOptions {
     pub limit: u64,
     /// Source names by source id.
     pub names: Arc<[String]>,
+    /// What events are checked against (`--contract`), if anything.
+    pub contract: Option<Arc<Contract>>,
 }
 
 /// Why the printer stopped.
@@ -121,6 +128,8 @@ fn print<W: Write>(opts: PrinterOptions, mut rx: mpsc::Receiver<Vec<Event>>, mut
     let mut out = Vec::with_capacity(WRITE_CHUNK + (1 << 12));
     let mut printed = 0u64;
     let mut received = output::Received::default();
+    let (filter, drift_rule) = opts.filter.split_drift();
+    let mut reasons: Vec<String> = Vec::new();
     while let Some(mut batch) = rx.blocking_recv() {
         loop {
             for ev in &batch {
@@ -131,19 +140,32 @@ fn print<W: Write>(opts: PrinterOptions, mut rx: mpsc::Receiver<Vec<Event>>, mut
                 // A relayed event shows its original source name: decided
                 // on that name, not cached per source id.
                 let verdict = match ev.meta.as_deref().and_then(Meta::source_name) {
-                    Some(origin) => opts.filter.decide_type_source(&ev.ty, origin),
-                    None => verdicts.get(&opts.filter, ev.source, &ev.ty, name),
+                    Some(origin) => filter.decide_type_source(&ev.ty, origin),
+                    None => verdicts.get(&filter, ev.source, &ev.ty, name),
                 };
                 if verdict == Some(false) {
                     continue;
                 }
-                let r = ev.as_ref(name);
-                if verdict.is_none() && !opts.filter.matches(&r) {
+                let mut r = ev.as_ref(name);
+                if verdict.is_none() && !filter.matches(&r) {
+                    continue;
+                }
+                reasons.clear();
+                if let Some(c) = &opts.contract {
+                    r.drift = match opts.format {
+                        Format::Ndjson => {
+                            reasons = c.reasons(r.ty, r.data, r.json);
+                            !reasons.is_empty()
+                        }
+                        Format::Text => c.drifts(r.ty, r.data, r.json),
+                    };
+                }
+                if !drift_rule.allows(r.drift) {
                     continue;
                 }
                 printed += 1;
                 match opts.format {
-                    Format::Ndjson => output::ndjson_with(&r, &mut out, &mut received),
+                    Format::Ndjson => output::ndjson_with(&r, &reasons, &mut out, &mut received),
                     Format::Text => output::text(&r, opts.color, &mut out),
                 }
             }
@@ -246,6 +268,7 @@ mod tests {
             filter: Filter::parse(filter).unwrap(),
             limit,
             names: vec!["a".to_owned(), "b".to_owned()].into(),
+            contract: None,
         };
         let (_, printed) = rt.block_on(async {
             let p = Printer::start_with(opts, sink.clone()).unwrap();
@@ -289,5 +312,86 @@ mod tests {
         assert_eq!(printed, 25);
         assert_eq!(lines.len(), 25);
         assert_eq!(lines[24]["data"], 24);
+    }
+}
+
+#[cfg(test)]
+mod contract_tests {
+    use super::*;
+
+    #[test]
+    fn drift_terms_are_decided_after_the_rest_and_ndjson_carries_reasons() {
+        let contract = Contract::from_text(
+            r#"{"t": {"type": "object", "properties": {"n": {"type": "integer"}}}}"#,
+            std::path::Path::new("c.json"),
+        )
+        .unwrap();
+        let contract = Some(Arc::new(contract));
+        let batch = || {
+            ["{\"n\":1}", "{\"n\":\"x\"}", "{\"n\":2}", "{\"n\":true}"]
+                .iter()
+                .map(|d| Event {
+                    source: 0,
+                    id: None,
+                    ty: "t".into(),
+                    time: None,
+                    received: 0,
+                    data: (*d).into(),
+                    json: None,
+                    meta: None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let run = |filter: &str, format: Format| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            struct W(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+            impl Write for W {
+                fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                    self.0.lock().unwrap().extend_from_slice(b);
+                    Ok(b.len())
+                }
+                fn flush(&mut self) -> std::io::Result<()> {
+                    Ok(())
+                }
+            }
+            let opts = PrinterOptions {
+                format,
+                color: false,
+                filter: Filter::parse(filter).unwrap(),
+                limit: u64::MAX,
+                names: vec!["a".to_owned()].into(),
+                contract: contract.clone(),
+            };
+            rt.block_on(async {
+                let p = Printer::start_with(opts, W(sink.clone())).unwrap();
+                p.send(batch()).await;
+                p.finish(std::time::Duration::from_secs(10)).await.unwrap();
+            });
+            String::from_utf8(sink.lock().unwrap().clone()).unwrap()
+        };
+        let all = run("", Format::Ndjson);
+        let drift: Vec<serde_json::Value> = all
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["drift"].clone())
+            .collect();
+        assert_eq!(
+            drift,
+            [
+                serde_json::Value::Null,
+                serde_json::json!(["/n: expected integer, got string"]),
+                serde_json::Value::Null,
+                serde_json::json!(["/n: expected integer, got boolean"]),
+            ]
+        );
+        assert_eq!(run("drift", Format::Ndjson).lines().count(), 2);
+        assert_eq!(run("-drift .n>1", Format::Ndjson).lines().count(), 1);
+        assert_eq!(run("drift -drift", Format::Ndjson).lines().count(), 0);
+        let text = run("drift", Format::Text);
+        assert!(text.lines().all(|l| l.contains(" ≠ ")), "{text}");
+        assert_eq!(text.lines().count(), 2);
     }
 }

@@ -1,7 +1,9 @@
 //! The selected event in full: source, id, type, event and receive times;
 //! for a webhook delivery whether it verified (and why not), its attempt,
 //! what the app behind `forward_to` answered and the request headers
-//! (secret-bearing ones masked when received); then its data as pretty,
+//! (secret-bearing ones masked when received); with a `--contract`, whether
+//! it matches and if not why (one line per reason, made inert: paths quote
+//! the data); then its data as pretty,
 //! coloured JSON (or the text) with a line cursor. The event is the one
 //! pinned when the detail opened ([`crate::app::Pinned`]): new events do not
 //! replace it, and when the ring evicts it the pane says so and keeps its
@@ -93,6 +95,15 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                     Span::raw(fit(&value, value_w, false)),
                 ]));
             }
+        }
+    }
+    if app.store.contract().is_some() {
+        if pin.drift.is_empty() {
+            lines.push(field("contract", "matches".to_owned(), theme.dim()));
+        }
+        for (i, reason) in pin.drift.iter().enumerate() {
+            let label = if i == 0 { "drift ≠" } else { "" };
+            lines.push(field(label, reason.clone(), theme.warn()));
         }
     }
     let parsed = if e.json {

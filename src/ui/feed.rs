@@ -1,7 +1,8 @@
 //! The event feed: time, source, type, id, one-line summary; newest at the
 //! bottom while following. Only the visible rows are looked at. A webhook
 //! delivery's summary starts with its mark (`✓`, `✗`, `↻2`, `→502`; see
-//! [`crate::event::WebhookMeta::mark`]).
+//! [`crate::event::WebhookMeta::mark`]), and an event that failed the
+//! `--contract` with `≠` (SPEC 10; the detail pane says why).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -140,6 +141,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                 spans.push(Span::styled(fit(&mark, mark.chars().count(), false), style));
                 spans.push(Span::raw(" "));
             }
+        }
+        if e.drift && summary_w > 2 {
+            summary_w -= 2;
+            spans.push(Span::styled(crate::output::DRIFT_MARK, theme.warn()));
+            spans.push(Span::raw(" "));
         }
         spans.push(Span::raw(fit(&summary(e), summary_w, true)));
         let line = Line::from(spans);

@@ -273,6 +273,7 @@ mod tests {
             data: &doc.to_string(),
             json: true,
             meta: None,
+            drift: false,
         };
         for (pointer, want) in cases {
             let term = filter_term(&doc, pointer).unwrap();

@@ -107,6 +107,31 @@ fn hostile_event_text_is_inert_in_every_pane() {
 }
 
 #[test]
+fn drift_marks_the_feed_and_the_detail_lists_reasons_80x24() {
+    let mut app = fixture::contract_app();
+    let main = screen(&app, 80, 24);
+    let marked: Vec<&str> = main.lines().filter(|l| l.contains('≠')).collect();
+    assert_eq!(marked.len(), 3, "three drifted events are marked:\n{main}");
+    insta::assert_snapshot!("drift_main_80x24", main);
+    // The 5th event: a key with an escape sequence and no currency.
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Enter);
+    let detail = screen(&app, 80, 24);
+    assert!(detail.contains("/currency: missing (required)"), "{detail}");
+    assert!(
+        detail.contains("/␛[2Jx: expected integer, got string"),
+        "{detail}"
+    );
+    assert!(!detail.contains('\u{1b}'));
+    insta::assert_snapshot!("drift_detail_80x24", detail);
+    // A clean event says it matches.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app, 80, 24).contains("contract matches"));
+}
+
+#[test]
 fn no_color_draws_no_colour() {
     let mut app = fixture::app();
     app.color = false;

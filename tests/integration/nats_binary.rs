@@ -545,6 +545,7 @@ async fn relayed_evtop_lines_come_out_as_they_went_in() {
             data,
             json,
             meta,
+            drift: false,
         };
         let mut line = Vec::new();
         evtop::output::ndjson(&ev, &mut line);

@@ -361,3 +361,52 @@ fn demo_at_80x24_ids_focus_undo_and_a_pinned_detail() {
     t.keys(&["q"]);
     t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT=0"));
 }
+
+/// SPEC 10 in the real monitor: a replay checked against a contract marks
+/// drifted events `≠` in the feed, the detail lists why, and the `drift`
+/// filter typed at the prompt keeps exactly them.
+#[test]
+fn replay_with_a_contract_marks_drift_in_the_feed_and_the_detail() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |i: u32, ty: &str, data: &str| {
+        format!(
+            r#"{{"source":"payments","id":"evt_{i}","type":"{ty}","time":null,"received":"2026-11-22T10:00:0{i}.000Z","data":{data}}}"#
+        )
+    };
+    let rec = [
+        line(1, "charge.succeeded", r#"{"amount":1200}"#),
+        line(2, "charge.succeeded", r#"{"amount":"1200"}"#),
+        line(3, "refund.created", r#"{"amount":5}"#),
+        line(4, "charge.succeeded", r#"{"amount":7}"#),
+    ]
+    .join("\n");
+    std::fs::write(dir.path().join("rec.ndjson"), rec + "\n").unwrap();
+    std::fs::write(
+        dir.path().join("contract.json"),
+        r#"{"charge.succeeded": {"type": "object", "properties": {"amount": {"type": "integer"}}}}"#,
+    )
+    .unwrap();
+    let args = format!(
+        "replay --speed 0 --contract {d}/contract.json {d}/rec.ndjson",
+        d = dir.path().display()
+    );
+    let t = Tmux::start(&command_with(dir.path(), "", &args), 120, 40);
+    let s = t.wait(20, "the four events", |s| s.contains("evt_4"));
+    let marked: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("evt_") && l.contains('≠'))
+        .collect();
+    assert_eq!(marked.len(), 2, "{s}");
+    assert!(marked[0].contains("evt_2") && marked[1].contains("evt_3"), "{s}");
+    t.keys(&["/"]);
+    t.literal("drift");
+    t.keys(&["Enter"]);
+    let s = t.wait(10, "the drift filter", |s| s.contains("2 events"));
+    assert!(!s.contains("evt_1") && !s.contains("evt_4"), "{s}");
+    t.keys(&["k", "Enter"]);
+    t.wait(10, "the detail with the reason", |s| {
+        s.contains("drift ≠ /amount: expected integer, got string")
+    });
+    t.keys(&["q", "q"]);
+    t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT=0"));
+}

@@ -192,8 +192,8 @@ const ERRORS: &[(&str, &str, &str)] = &[
 
 const NOT_YET_TIME: &str = "time terms (`since:`, `until:`, `time>…`, `received>…`) are not supported yet; \
      compare a field of the data instead, like `.created>1767225600`";
-const NOT_YET_DRIFT: &str = "`drift` (events that failed their contract) is not supported yet; \
-     to search for the word, quote it: `\"drift\"`";
+const DRIFT_ALONE: &str = "`drift` takes no value: write `drift` (events that failed their contract) \
+     or `-drift`; to search for the word, quote it: `\"drift\"`";
 
 #[test]
 fn typos_and_future_terms_are_errors_that_say_what_was_meant() {
@@ -209,9 +209,10 @@ fn typos_and_future_terms_are_errors_that_say_what_was_meant() {
     ] {
         cases.push((term, term, NOT_YET_TIME));
     }
-    for term in ["drift", "-drift", "drift:x"] {
-        cases.push((term, term, NOT_YET_DRIFT));
+    for term in ["drift:x", "-drift:true", "drift=1", "Drift:x"] {
+        cases.push((term, term, DRIFT_ALONE));
     }
+    cases.push(("Drift", "Drift", "keywords are lower-case: did you mean `drift`?"));
     let mut failures = Vec::new();
     for (expr, term, reason) in cases {
         match Filter::parse(expr) {
@@ -321,4 +322,46 @@ proptest! {
             prop_assert_ne!(holds(expr, meta), holds(&format!("-{expr}"), meta), "{}", expr);
         }
     }
+}
+
+#[test]
+fn drift_terms_match_the_verdict_and_split_from_the_rest() {
+    use crate::filter::DriftRule;
+    let clean = event("charge");
+    let drifted = EventRef {
+        drift: true,
+        ..event("charge")
+    };
+    let f = Filter::parse("drift").unwrap();
+    assert!(f.matches(&drifted) && !f.matches(&clean));
+    let f = Filter::parse("-drift").unwrap();
+    assert!(!f.matches(&drifted) && f.matches(&clean));
+    let f = Filter::parse("type:charge drift").unwrap();
+    assert_eq!(
+        f.decide_type_source("charge", "a"),
+        None,
+        "drift is not decided by type"
+    );
+    assert_eq!(f.decide_type_source("other", "a"), Some(false));
+    assert_eq!(f.matches_type_source("charge", "a"), None);
+    for (expr, want) in [
+        ("type:charge", DriftRule::Any),
+        ("drift type:charge", DriftRule::Drifted),
+        ("-drift", DriftRule::Clean),
+        ("drift drift", DriftRule::Drifted),
+        ("drift -drift", DriftRule::Never),
+    ] {
+        let f = Filter::parse(expr).unwrap();
+        let (rest, rule) = f.split_drift();
+        assert_eq!(rule, want, "{expr}");
+        assert!(!rest.has_drift_terms());
+        assert_eq!(f.has_drift_terms(), want != DriftRule::Any);
+        // The split agrees with the whole filter on every event.
+        for ev in [&clean, &drifted, &EventRef { ty: "x", ..drifted }] {
+            assert_eq!(f.matches(ev), rest.matches(ev) && rule.allows(ev.drift), "{expr}");
+        }
+    }
+    // Quoted, it is a word.
+    let f = Filter::parse("\"drift\"").unwrap();
+    assert!(!f.has_drift_terms());
 }

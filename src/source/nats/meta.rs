@@ -102,6 +102,7 @@ mod tests {
             data: "{}",
             json: true,
             meta: Some(meta),
+            drift: false,
         };
         let mut out = Vec::new();
         crate::output::ndjson(&ev, &mut out);
