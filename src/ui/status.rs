@@ -359,6 +359,7 @@ pub fn draw_bottom(f: &mut Frame<'_>, area: Rect, app: &App) {
         "Enter detail",
         "space pause",
         "s sources",
+        "c catalog",
         "v state",
         "y copy",
         "e export",
