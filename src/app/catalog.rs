@@ -20,7 +20,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Action, App, Overlay, Undo};
 use crate::filter::Filter;
-use crate::store::catalog::{Field, TypeEntry, schema};
+use crate::store::catalog::{Field, Kind, TypeEntry, schema};
 use crate::ui::json;
 
 /// Which table of the catalog view has the cursor.
@@ -90,7 +90,7 @@ pub fn tree_order(t: &TypeEntry) -> Vec<(u32, u16)> {
     let mut out = Vec::with_capacity(fields.len());
     let root_shown = t
         .field("")
-        .is_some_and(|r| r.kinds_seen().any(|(k, _)| k != crate::store::catalog::Kind::Object));
+        .is_some_and(|r| r.kinds_seen().any(|(k, _)| k != Kind::Object));
     // Depth-first, iteratively (paths are at most MAX_DEPTH deep anyway).
     let mut stack: Vec<(u32, u16)> = Vec::new();
     if let Some(root) = children.get("") {
@@ -269,12 +269,13 @@ impl App {
                     self.catalog.level = Level::Values;
                     self.catalog.value_cursor = 0;
                 } else {
+                    let scalars = f.kinds_seen().any(|(k, _)| !matches!(k, Kind::Object | Kind::Array));
                     let why = if f.secret {
                         "its values are never kept (a secret-looking key)"
-                    } else if f.has_numbers() || f.examples.len() == crate::store::catalog::MAX_EXAMPLES {
-                        "too many distinct values to count"
+                    } else if !scalars {
+                        "it holds objects or arrays"
                     } else {
-                        "no scalar values"
+                        "too many distinct values to count"
                     };
                     self.notify(format!("no top values for this field: {why}"), true);
                 }

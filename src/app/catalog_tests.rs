@@ -121,14 +121,14 @@ fn enter_shows_fields_with_presence_and_top_values() {
     assert!(code.contains("string 4"), "{code}");
     assert!(code.contains("66.7%"), "4 of 6 events carry it: {code}");
     assert!(
-        code.contains(r#""insufficient_funds" 3 ·"#),
+        code.contains(r#""insufficient_funds" ×3 ·"#),
         "top values with counts: {code}"
     );
     let amount = row_with(&s, "amount");
     assert!(amount.contains("100.0%"), "{amount}");
     assert!(amount.contains("min 100 max 600 avg 350"), "{amount}");
     let currency = row_with(&s, "currency");
-    assert!(currency.contains(r#""usd" 4 · "eur" 2"#), "{currency}");
+    assert!(currency.contains(r#""usd" ×4 · "eur" ×2"#), "{currency}");
     let sku = row_with(&s, "sku");
     assert!(sku.contains("33.3%"), "2 of 6 events: {sku}");
     // Enter on a field: its values, with counts and shares of its values;
@@ -143,11 +143,13 @@ fn enter_shows_fields_with_presence_and_top_values() {
     assert!(s.contains("VALUES .data.object.decline_code"), "{s}");
     let v = row_with(&s, "\"insufficient_funds\"");
     assert!(v.contains("3   75%"), "{v}");
-    // A field with unique values has none to pick.
+    // An array has no values to pick: the view says why and stays.
     key(&mut app, KeyCode::Esc);
-    goto_field(&mut app, "/id");
+    goto_field(&mut app, "/data/object/items");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.catalog.level, Level::Fields);
+    let notice = app.current_notice().unwrap();
+    assert!(notice.text.contains("objects or arrays"), "{}", notice.text);
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! │ data           object 10      100%                    │ "usd"   10 100%│
 //! │   object       object 10      100%                    │               │
 //! │     amount     integer 10     100%  min 250 max 7000… │               │
-//! │     currency   string 10      100%  "usd" 10          │               │
+//! │     currency   string 10      100%  "usd" ×10         │               │
 //! │ /data/object/currency → f: .data.object.currency                      │
 //! └───────────────────────────────────────────────────────────────────────┘
 //! ```
@@ -179,8 +179,13 @@ fn values(f: &mut Frame<'_>, area: Rect, app: &App, field: Option<&Field>, side:
     let path = json::catalog_path(&field.path).unwrap_or_else(|| "(data)".to_owned());
     let mut lines = vec![Line::styled(fit(&format!("VALUES {path}"), w, false), theme.dim())];
     let Some(top) = field.top_values() else {
+        let scalars = field
+            .kinds_seen()
+            .any(|(k, _)| !matches!(k, Kind::Object | Kind::Array));
         let why = if field.secret {
             "never kept: a secret-looking key"
+        } else if !scalars {
+            "none: an object or array"
         } else {
             "not counted: too many distinct values"
         };
@@ -261,7 +266,7 @@ pub fn values_text(field: &Field) -> String {
             .top_values()
             .unwrap_or_default()
             .iter()
-            .map(|(v, n)| format!("{v} {n}"))
+            .map(|(v, n)| format!("{v} ×{n}"))
             .collect::<Vec<_>>()
             .join(" · ")
     };

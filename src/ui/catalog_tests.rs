@@ -40,7 +40,13 @@ fn hostile_names_paths_and_values_are_inert_in_the_catalog() {
         cursor: None,
     }]);
     press(&mut app, KeyCode::Char('c'));
-    press(&mut app, KeyCode::Char('G'));
+    for _ in 0..4 {
+        if app.catalog_type().is_some_and(|(_, t)| &*t.name == evil) {
+            break;
+        }
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert!(app.catalog_type().is_some_and(|(_, t)| &*t.name == evil));
     let types = fixture::screen(&app, 120, 40);
     press(&mut app, KeyCode::Enter);
     let fields = fixture::screen(&app, 120, 40);
