@@ -229,7 +229,10 @@ impl App {
                 .saturating_add(delta)
                 .clamp(0, len.saturating_sub(1) as isize) as usize
         };
-        let values = self.catalog_field().and_then(Field::top_values).map_or(0, |v| v.len());
+        let values = self
+            .catalog_field()
+            .and_then(Field::top_values)
+            .map_or(0, |v| v.len());
         let v = &mut self.catalog;
         match v.level {
             Level::Types => {
@@ -250,7 +253,9 @@ impl App {
     fn catalog_enter(&mut self) {
         match self.catalog.level {
             Level::Types => {
-                let Some((id, t)) = self.catalog_type() else { return };
+                let Some((id, t)) = self.catalog_type() else {
+                    return;
+                };
                 let (fields, fields_of) = (tree_order(t), t.fields().len());
                 let v = &mut self.catalog;
                 v.fields_of = fields_of;
@@ -269,7 +274,9 @@ impl App {
                     self.catalog.level = Level::Values;
                     self.catalog.value_cursor = 0;
                 } else {
-                    let scalars = f.kinds_seen().any(|(k, _)| !matches!(k, Kind::Object | Kind::Array));
+                    let scalars = f
+                        .kinds_seen()
+                        .any(|(k, _)| !matches!(k, Kind::Object | Kind::Array));
                     let why = if f.secret {
                         "its values are never kept (a secret-looking key)"
                     } else if !scalars {
@@ -296,7 +303,9 @@ impl App {
             text.push(' ');
             if self.catalog.level == Level::Values {
                 let top = f.top_values().unwrap_or_default();
-                let Some((value, _)) = top.get(self.catalog.value_cursor) else { return };
+                let Some((value, _)) = top.get(self.catalog.value_cursor) else {
+                    return;
+                };
                 text.push_str(&json::value_term(&path, value));
             } else {
                 text.push_str(&path);

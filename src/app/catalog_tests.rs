@@ -75,10 +75,16 @@ fn c_lists_the_types_by_count_with_shares_and_the_sampling() {
     let failed = row_with(&s, "charge.failed");
     let cols = cells(failed);
     assert_eq!(&cols[..3], ["charge.failed", "6", "60.0%"], "{failed}");
-    assert!(failed.contains("09:59:50 09:59:55"), "first and last seen: {failed}");
+    assert!(
+        failed.contains("09:59:50 09:59:55"),
+        "first and last seen: {failed}"
+    );
     // id, data, object, amount, currency, decline_code, items, *, sku, qty
     assert_eq!(cols[cols.len() - 3..], ["10", "0", "-"], "{failed}");
-    assert!(failed.trim_start_matches('│').starts_with("charge.failed"), "{failed}");
+    assert!(
+        failed.trim_start_matches('│').starts_with("charge.failed"),
+        "{failed}"
+    );
     let ping = row_with(&s, "ping ");
     assert!(ping.contains(" 1  10.0%"), "{ping}");
     // At 80 columns too, the counts and shares are there.
@@ -96,7 +102,11 @@ fn enter_shows_fields_with_presence_and_top_values() {
         .catalog
         .fields
         .iter()
-        .map(|&(i, _)| app.catalog_type().unwrap().1.fields()[i as usize].path.to_string())
+        .map(|&(i, _)| {
+            app.catalog_type().unwrap().1.fields()[i as usize]
+                .path
+                .to_string()
+        })
         .collect();
     assert_eq!(
         paths,
@@ -160,7 +170,10 @@ fn f_on_a_type_filters_the_feed_to_it_and_u_undoes() {
     key(&mut app, KeyCode::Char('f'));
     assert_eq!(app.overlay, None, "f shows the feed");
     assert_eq!(app.filter.source_text(), "type:charge.succeeded");
-    let ids: Vec<_> = feed_events(&app).into_iter().map(|(_, id, _)| id.unwrap()).collect();
+    let ids: Vec<_> = feed_events(&app)
+        .into_iter()
+        .map(|(_, id, _)| id.unwrap())
+        .collect();
     assert_eq!(ids, ["evt_s0", "evt_s1", "evt_s2"]);
     assert_eq!(app.history.last().unwrap(), "type:charge.succeeded");
     key(&mut app, KeyCode::Char('u'));
@@ -179,7 +192,10 @@ fn f_on_a_field_filters_the_events_carrying_it() {
         app.filter.source_text(),
         "type:charge.failed .data.object.decline_code"
     );
-    let ids: Vec<_> = feed_events(&app).into_iter().map(|(_, id, _)| id.unwrap()).collect();
+    let ids: Vec<_> = feed_events(&app)
+        .into_iter()
+        .map(|(_, id, _)| id.unwrap())
+        .collect();
     assert_eq!(ids, ["evt_f0", "evt_f1", "evt_f3", "evt_f5"]);
     // Under an array: any element carrying it.
     key(&mut app, KeyCode::Char('c'));
@@ -212,7 +228,10 @@ fn f_on_a_top_value_filters_that_value() {
         app.filter.source_text(),
         r#"type:charge.failed .data.object.decline_code="expired_card""#
     );
-    let ids: Vec<_> = feed_events(&app).into_iter().map(|(_, id, _)| id.unwrap()).collect();
+    let ids: Vec<_> = feed_events(&app)
+        .into_iter()
+        .map(|(_, id, _)| id.unwrap())
+        .collect();
     assert_eq!(ids, ["evt_f1"]);
     // A number: unquoted; Enter on a value filters too.
     key(&mut app, KeyCode::Char('c'));
@@ -291,7 +310,11 @@ fn esc_goes_back_a_level_and_q_closes() {
     assert_eq!(app.catalog.level, Level::Types);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.overlay, None);
-    assert_eq!(app.filter.source_text(), "", "Esc closing the view clears nothing");
+    assert_eq!(
+        app.filter.source_text(),
+        "",
+        "Esc closing the view clears nothing"
+    );
     // q closes from any level, and does not quit.
     key(&mut app, KeyCode::Char('c'));
     key(&mut app, KeyCode::Enter);

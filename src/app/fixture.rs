@@ -229,7 +229,10 @@ pub fn catalog_app() -> App {
         ));
     }
     for i in 0..3i64 {
-        let data = format!(r#"{{"id":"ch_s{i}","data":{{"object":{{"amount":{},"currency":"usd"}}}}}}"#, 500 + i);
+        let data = format!(
+            r#"{{"id":"ch_s{i}","data":{{"object":{{"amount":{},"currency":"usd"}}}}}}"#,
+            500 + i
+        );
         events.push(event(
             0,
             "charge.succeeded",

@@ -66,7 +66,11 @@ fn types(f: &mut Frame<'_>, area: Rect, app: &App) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
-    let mut header = format!("{} types · {}", v.rows.len(), sampling_text(app, v.learned, v.total));
+    let mut header = format!(
+        "{} types · {}",
+        v.rows.len(),
+        sampling_text(app, v.learned, v.total)
+    );
     if v.not_catalogued > 0 {
         header.push_str(&format!(" · {} values beyond the bounds", v.not_catalogued));
     }
@@ -80,14 +84,14 @@ fn types(f: &mut Frame<'_>, area: Rect, app: &App) {
     let with_first = w >= 100;
     let fixed = 8 + 7 + 9 + 9 + 7 + 7 + 5 + if with_first { 9 } else { 0 };
     let name_w = w.saturating_sub(fixed + 1).clamp(4, 48);
-    let mut head = format!(
-        "{:<name_w$} {:>7} {:>6} {:>8}",
-        "TYPE", "COUNT", "SHARE", "RATE"
-    );
+    let mut head = format!("{:<name_w$} {:>7} {:>6} {:>8}", "TYPE", "COUNT", "SHARE", "RATE");
     if with_first {
         head.push_str(&format!(" {:<8}", "FIRST"));
     }
-    head.push_str(&format!(" {:<8} {:>6} {:>6} {:>4}", "LAST", "FIELDS", "DRIFTS", "NEW"));
+    head.push_str(&format!(
+        " {:<8} {:>6} {:>6} {:>4}",
+        "LAST", "FIELDS", "DRIFTS", "NEW"
+    ));
     lines.push(Line::styled(fit(&head, w, false), theme.dim()));
     let h = (inner.height as usize).saturating_sub(2);
     let cursor = v.type_row();

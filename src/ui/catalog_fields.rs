@@ -46,12 +46,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let block = block(&theme, &title);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [head, body, foot] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
+    let [head, body, foot] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let w = inner.width as usize;
     f.render_widget(
         Paragraph::new(Line::styled(fit(&header(app, t), w, false), theme.dim())),
@@ -134,7 +130,11 @@ fn fields(f: &mut Frame<'_>, area: Rect, app: &App, t: &TypeEntry) {
         let Some(field) = t.fields().get(i as usize) else {
             continue;
         };
-        let name = format!("{}{}", "  ".repeat(usize::from(depth.saturating_sub(1))), display_name(field));
+        let name = format!(
+            "{}{}",
+            "  ".repeat(usize::from(depth.saturating_sub(1))),
+            display_name(field)
+        );
         let mut spans = vec![
             Span::styled(fit(&name, name_w, true), theme.key()),
             Span::raw(" "),
@@ -149,7 +149,10 @@ fn fields(f: &mut Frame<'_>, area: Rect, app: &App, t: &TypeEntry) {
             spans.push(Span::styled(new, theme.warn()));
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::styled(fit(&values_text(field), room, false), theme.string()));
+        spans.push(Span::styled(
+            fit(&values_text(field), room, false),
+            theme.string(),
+        ));
         let mut line = Line::from(spans);
         if row == cursor {
             line = line.style(if v.level == Level::Fields {
@@ -177,7 +180,10 @@ fn values(f: &mut Frame<'_>, area: Rect, app: &App, field: Option<&Field>, side:
     };
     let Some(field) = field else { return };
     let path = json::catalog_path(&field.path).unwrap_or_else(|| "(data)".to_owned());
-    let mut lines = vec![Line::styled(fit(&format!("VALUES {path}"), w, false), theme.dim())];
+    let mut lines = vec![Line::styled(
+        fit(&format!("VALUES {path}"), w, false),
+        theme.dim(),
+    )];
     let Some(top) = field.top_values() else {
         let scalars = field
             .kinds_seen()

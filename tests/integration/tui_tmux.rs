@@ -408,7 +408,10 @@ fn demo_catalog_lists_types_shows_fields_and_filters() {
     for ty in ["charge.succeeded", "payment_intent.created", "patch"] {
         t.wait(20, ty, |s| s.contains(ty));
     }
-    assert!(s.contains("TYPE") && s.contains("SHARE") && s.contains("DRIFTS"), "{s}");
+    assert!(
+        s.contains("TYPE") && s.contains("SHARE") && s.contains("DRIFTS"),
+        "{s}"
+    );
     // Move the cursor to charge.succeeded (rows sort by count as it runs;
     // the cursor stays on its type).
     t.keys(&["g"]);
@@ -421,13 +424,20 @@ fn demo_catalog_lists_types_shows_fields_and_filters() {
         }
         t.keys(&["j"]);
     }
-    assert!(found, "the cursor never reached charge.succeeded:\n{}", t.screen());
+    assert!(
+        found,
+        "the cursor never reached charge.succeeded:\n{}",
+        t.screen()
+    );
     t.keys(&["Enter"]);
     let s = t.wait(10, "charge.succeeded's fields", |s| {
         s.contains("charge.succeeded · Enter values") && s.contains("currency") && s.contains("amount")
     });
     let currency = s.lines().find(|l| l.contains("currency ")).unwrap();
-    assert!(currency.contains("100.0%") && currency.contains("\"usd\" ×"), "{s}");
+    assert!(
+        currency.contains("100.0%") && currency.contains("\"usd\" ×"),
+        "{s}"
+    );
     let amount = s.lines().find(|l| l.contains("amount ")).unwrap();
     assert!(amount.contains("integer") && amount.contains("min "), "{s}");
     // f on the first field (the event's id): events of the type carrying it.
