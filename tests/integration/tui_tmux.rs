@@ -412,17 +412,38 @@ fn demo_catalog_lists_types_shows_fields_and_filters() {
         s.contains("TYPE") && s.contains("SHARE") && s.contains("DRIFTS"),
         "{s}"
     );
-    // Move the cursor to charge.succeeded (rows sort by count as it runs;
-    // the cursor stays on its type).
-    t.keys(&["g"]);
+    // Move the cursor to charge.succeeded: rows sort by count as it runs
+    // (the cursor stays on its type), so look where both are before each
+    // move, and wait for the move to be drawn before the next.
+    let cursor = |t: &Tmux| {
+        reversed_rows(t).iter().find_map(|r| {
+            r.strip_prefix('│')
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_owned)
+        })
+    };
     let mut found = false;
-    for _ in 0..20 {
-        let rows = reversed_rows(&t);
-        if rows.iter().any(|r| r.contains("│charge.succeeded ")) {
+    for _ in 0..30 {
+        let Some(at) = cursor(&t) else {
+            t.keys(&["g"]);
+            continue;
+        };
+        if at == "charge.succeeded" {
             found = true;
             break;
         }
-        t.keys(&["j"]);
+        let screen = t.screen();
+        let row = |name: &str| {
+            screen
+                .lines()
+                .position(|l| l.strip_prefix('│').and_then(|l| l.split_whitespace().next()) == Some(name))
+        };
+        let down = row(&at) < row("charge.succeeded");
+        t.keys(&[if down { "j" } else { "k" }]);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while cursor(&t).as_deref() == Some(at.as_str()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     assert!(
         found,
