@@ -4,6 +4,7 @@
 //! the loop in `tui.rs` feeds it source messages, input and the time, and
 //! performs the [`Action`]s it returns (quit, copy, export).
 
+mod catalog;
 mod detail;
 mod input;
 mod markers;
@@ -12,6 +13,7 @@ mod view;
 
 use std::collections::{HashSet, VecDeque};
 
+pub use catalog::{CatalogView, Level};
 pub use detail::Pinned;
 pub use input::Action;
 pub use markers::{MAX_MARKERS, Marker};
@@ -35,6 +37,8 @@ pub enum Overlay {
     Help,
     Sources,
     State,
+    /// The event catalog (`c`).
+    Catalog,
 }
 
 /// Which event types the feed shows (the type panel's toggles).
@@ -120,6 +124,8 @@ pub struct App {
     /// the user moved to.
     pub type_cursor: Option<u32>,
     pub overlay_scroll: u16,
+    /// The catalog view's levels, cursors and rows (kept while closed).
+    pub catalog: CatalogView,
     pub notice: Option<Notice>,
     pub color: bool,
     /// Rows the feed pane had at the last draw (for PgUp/PgDn).
@@ -153,6 +159,7 @@ impl App {
             history: Vec::new(),
             type_cursor: None,
             overlay_scroll: 0,
+            catalog: CatalogView::default(),
             notice: None,
             color,
             page: 20,
@@ -176,6 +183,7 @@ impl App {
             }
         }
         self.prune_markers();
+        self.catalog.touch();
         self.feed
             .append_from(&self.store, before, &self.filter, &self.types);
         self.announce_new_types(types_before);
@@ -263,6 +271,8 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod catalog_tests;
 #[cfg(test)]
 pub(crate) mod fixture;
 #[cfg(test)]

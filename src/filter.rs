@@ -13,6 +13,7 @@
 //! | `type:GLOB` | the event type matches the glob |
 //! | `source:GLOB` | the event's source name matches the glob |
 //! | `.path OP VALUE` | a field of the JSON data compares with VALUE |
+//! | `.path` | the JSON data has that field (any value, `null` included) |
 //! | `word`, `"two words"` | case-insensitive substring of the type, the id or the raw data |
 //! | `verified:true` / `false` / `none` | a webhook delivery's verification |
 //! | `attempt OP N` | a webhook delivery's attempt number (`attempt>1`: redeliveries) |
@@ -48,7 +49,13 @@
 //!   `.data.object.amount` is `data["data"]["object"]["amount"]`. An
 //!   unquoted all-digit segment also indexes arrays (`.items.0.price`), `[N]`
 //!   is another spelling of `.N` (`.items[0].price`, `.[0]` at the root), and
-//!   a quoted segment is always an object key (`."a.b".c`, `."0"`).
+//!   a quoted segment is always an object key (`."a.b".c`, `."0"`). `[*]` is
+//!   every element of an array: `.items[*].sku=A1` holds when any item's
+//!   `sku` is `A1`, `.items[*].sku!=A1` when none is, `.items[*].sku` when
+//!   any item has one (the catalog's `/items/*/sku`).
+//! * **Existence**: a field term without an operator (`.data.object.amount`)
+//!   holds when the path finds a value, whatever it is; `-.path` when it
+//!   finds none. The catalog view's `f` on a field writes one.
 //! * **Operators** are `=` `!=` `>=` `<=` `>` `<` `~`: the first unquoted
 //!   operator character after the path starts the operator, longest match
 //!   first, and the rest of the term is the value. A value that itself starts
@@ -62,7 +69,8 @@
 //! # Comparison
 //!
 //! When the data is not JSON or the path finds nothing, every operator is
-//! false except `!=`, which is true: `.a!=v` is always exactly `-.a=v`.
+//! false except `!=`, which is true: `.a!=v` is always exactly `-.a=v`
+//! (with `[*]`, too: `!=` holds when no element's value equals).
 //!
 //! * `=`: a JSON number equals VALUE when VALUE parses as the same number
 //!   (`.amount=1200` matches `1200` and `1200.0`; integers compare exactly,
@@ -232,11 +240,16 @@ struct Segment {
     /// The array index this step takes, for an unquoted all-digit segment or
     /// a `[N]`; `None` means the step never indexes arrays.
     index: Option<usize>,
+    /// `[*]`: every element of an array (the term holds when it holds for
+    /// any of them); never an object key.
+    any: bool,
 }
 
 /// A field term's operator with its prepared value.
 #[derive(Debug, Clone)]
 enum Cmp {
+    /// No operator: the path finds a value (`null` included).
+    Exists,
     Eq(Operand),
     Ne(Operand),
     Order(OrderOp, Operand),
@@ -491,30 +504,38 @@ impl<'a> LazyData<'a> {
 
 impl Field {
     /// Whether the comparison holds given the event's parsed data (`None`
-    /// when it is not JSON).
+    /// when it is not JSON). With `[*]` in the path, whether it holds for
+    /// any value the path finds (and `!=` whether none equals).
     fn holds(&self, data: Option<&Value>) -> bool {
-        let found = data.and_then(|v| lookup(v, &self.path));
-        match (&self.cmp, found) {
-            (Cmp::Ne(rhs), found) => !found.is_some_and(|v| equals(v, rhs)),
-            (_, None) => false,
-            (Cmp::Eq(rhs), Some(v)) => equals(v, rhs),
-            (Cmp::Order(op, rhs), Some(v)) => compare(v, rhs).is_some_and(|o| op.holds(o)),
-            (Cmp::Regex(re), Some(Value::String(s))) => re.is_match(s),
-            (Cmp::Regex(re), Some(v)) => re.is_match(&v.to_string()),
+        let found = |test: &mut dyn FnMut(&Value) -> bool| data.is_some_and(|v| any_at(v, &self.path, test));
+        match &self.cmp {
+            Cmp::Exists => found(&mut |_| true),
+            Cmp::Ne(rhs) => !found(&mut |v| equals(v, rhs)),
+            Cmp::Eq(rhs) => found(&mut |v| equals(v, rhs)),
+            Cmp::Order(op, rhs) => found(&mut |v| compare(v, rhs).is_some_and(|o| op.holds(o))),
+            Cmp::Regex(re) => found(&mut |v| match v {
+                Value::String(s) => re.is_match(s),
+                v => re.is_match(&v.to_string()),
+            }),
         }
     }
 }
 
-/// Follow a path from the data root: keys into objects, indexes into arrays.
-fn lookup<'v>(mut value: &'v Value, path: &[Segment]) -> Option<&'v Value> {
-    for seg in path {
-        value = match value {
-            Value::Object(map) => map.get(&seg.key)?,
-            Value::Array(items) => items.get(seg.index?)?,
-            _ => return None,
-        };
+/// Follow a path from `value`: keys into objects, indexes into arrays,
+/// `[*]` into every element; whether `test` holds for a value it finds.
+fn any_at(value: &Value, path: &[Segment], test: &mut dyn FnMut(&Value) -> bool) -> bool {
+    let Some((seg, rest)) = path.split_first() else {
+        return test(value);
+    };
+    match value {
+        Value::Array(items) if seg.any => items.iter().any(|v| any_at(v, rest, test)),
+        Value::Object(map) if !seg.any => map.get(&seg.key).is_some_and(|v| any_at(v, rest, test)),
+        Value::Array(items) => seg
+            .index
+            .and_then(|i| items.get(i))
+            .is_some_and(|v| any_at(v, rest, test)),
+        _ => false,
     }
-    Some(value)
 }
 
 /// `=`: see the module docs for how each kind of JSON value compares.

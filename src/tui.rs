@@ -194,6 +194,7 @@ where
                 if frame_due(input_dirty, data_dirty, second_changed, last_draw.elapsed(), frame) {
                     let size = terminal.size()?;
                     app.page = usize::from(size.height.saturating_sub(6)).max(1);
+                    app.prepare_frame();
                     terminal.draw(|f| crate::ui::draw(f, app))?;
                     (input_dirty, data_dirty) = (false, false);
                     last_draw = tokio::time::Instant::now();

@@ -244,3 +244,80 @@ pub fn contract_app() -> App {
     app.now = T0;
     app
 }
+
+/// For the catalog view: one source, three types with known fields —
+/// `charge.failed` ×6 (decline codes on 4 of them, items on 2), then
+/// `charge.succeeded` ×3, `ping` ×1 — one event a second from T0 − 10 s.
+pub fn catalog_app() -> App {
+    let store = Store::new(5000, &[spec("payments", false)], T0);
+    let mut app = App::new(store, Filter::default(), true, T0 - 10_000);
+    let mut events = Vec::new();
+    let codes = [
+        Some("insufficient_funds"),
+        Some("expired_card"),
+        None,
+        Some("insufficient_funds"),
+        None,
+        Some("insufficient_funds"),
+    ];
+    for (i, code) in codes.iter().enumerate() {
+        let mut object = serde_json::json!({
+            "amount": 100 * (i + 1),
+            "currency": if i % 3 == 2 { "eur" } else { "usd" },
+        });
+        if let Some(code) = code {
+            object["decline_code"] = (*code).into();
+        }
+        if i < 2 {
+            object["items"] = serde_json::json!([{"sku": format!("A{i}")}, {"qty": 1}]);
+        }
+        let data = serde_json::json!({ "id": format!("ch_{i}"), "data": { "object": object } });
+        events.push(event(
+            0,
+            "charge.failed",
+            Some(&format!("evt_f{i}")),
+            &data.to_string(),
+            T0 - 10_000 + i as i64 * 1000,
+        ));
+    }
+    for i in 0..3i64 {
+        let data = format!(
+            r#"{{"id":"ch_s{i}","data":{{"object":{{"amount":{},"currency":"usd"}}}}}}"#,
+            500 + i
+        );
+        events.push(event(
+            0,
+            "charge.succeeded",
+            Some(&format!("evt_s{i}")),
+            &data,
+            T0 - 4000 + i * 1000,
+        ));
+    }
+    events.push(event(0, "ping", None, "{}", T0 - 1000));
+    for ev in events {
+        app.now = ev.received;
+        app.ingest([SourceMsg::Events {
+            source: 0,
+            events: vec![ev],
+            cursor: None,
+        }]);
+    }
+    app.now = T0;
+    app
+}
+
+/// The type, id and data of every event the feed shows.
+pub fn feed_events(app: &App) -> Vec<(String, Option<String>, serde_json::Value)> {
+    app.feed
+        .seqs
+        .iter()
+        .map(|&s| {
+            let v = app.store.view(app.store.get(s).unwrap());
+            (
+                v.ty.to_owned(),
+                v.id.map(str::to_owned),
+                serde_json::from_str(v.data).unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect()
+}

@@ -45,6 +45,9 @@ impl App {
             self.prompt_key(k);
             return Action::None;
         }
+        if self.overlay == Some(Overlay::Catalog) {
+            return self.catalog_key(k);
+        }
         if let Some(o) = self.overlay {
             match k.code {
                 KeyCode::Esc | KeyCode::Char('q') => self.overlay = None,
@@ -55,6 +58,7 @@ impl App {
                 KeyCode::Char('?') => self.open(Overlay::Help),
                 KeyCode::Char('s') => self.open(Overlay::Sources),
                 KeyCode::Char('v') => self.open(Overlay::State),
+                KeyCode::Char('c') => self.open_catalog(),
                 KeyCode::Char('j') | KeyCode::Down => {
                     self.overlay_scroll = self.overlay_scroll.saturating_add(1)
                 }
@@ -81,6 +85,7 @@ impl App {
             KeyCode::Char('?') => self.open(Overlay::Help),
             KeyCode::Char('s') => self.open(Overlay::Sources),
             KeyCode::Char('v') => self.open(Overlay::State),
+            KeyCode::Char('c') => self.open_catalog(),
             KeyCode::Char('/') => {
                 self.prompt = Some(Prompt::with(self.filter.source_text().to_owned()));
             }
@@ -226,14 +231,19 @@ impl App {
     }
 
     fn scroll(&mut self, delta: isize) {
-        if self.overlay.is_some() {
+        if self.overlay == Some(Overlay::Catalog) {
+            let code = if delta < 0 { KeyCode::Up } else { KeyCode::Down };
+            for _ in 0..delta.unsigned_abs() {
+                self.catalog_key(&KeyEvent::from(code));
+            }
+        } else if self.overlay.is_some() {
             self.overlay_scroll = (self.overlay_scroll as isize + delta).max(0) as u16;
         } else {
             self.move_feed(delta);
         }
     }
 
-    fn open(&mut self, o: Overlay) {
+    pub(super) fn open(&mut self, o: Overlay) {
         self.overlay = Some(o);
         self.overlay_scroll = 0;
     }

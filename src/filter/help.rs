@@ -13,6 +13,8 @@ Filter: terms separated by spaces; an event must match every term.
   .path OP VALUE       a field of the JSON data; OP is = != > >= < <= ~
                        .status=failed  .data.object.amount>1000
                        .items[0].price<5  .email~@acme\\.com$  (~ is a regex)
+  .path                the field is present: .data.object.amount
+                       [*] is any element: .items[*].sku=A1  .items[*].sku
   word  \"two words\"    case-insensitive text in the type, id or data
   verified:true        webhook deliveries whose signature checked out
     verified:false       ... or failed; verified:none: verify = \"none\"

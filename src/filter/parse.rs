@@ -209,10 +209,14 @@ fn field(units: &[Unit]) -> Result<Field, String> {
         .iter()
         .position(|u| matches!(u, Plain(c) if OP_CHARS.contains(c)))
     else {
-        return Err(
-            "missing operator; expected one of `=` `!=` `>` `>=` `<` `<=` `~` and a value after the path"
-                .to_owned(),
-        );
+        // No operator: the field is present (whatever its value, null too).
+        if units.is_empty() {
+            return Err("missing field path; expected a path like `.status` or `.status=failed`".to_owned());
+        }
+        return Ok(Field {
+            path: path(units)?,
+            cmp: Cmp::Exists,
+        });
     };
     let Some(op) = OPS.into_iter().find(|op| {
         op.chars().count() <= units.len() - at && op.chars().zip(&units[at..]).all(|(o, u)| *u == Plain(o))
@@ -271,7 +275,7 @@ enum At {
 const EMPTY_SEGMENT: &str = "empty path segment; expected a name between dots";
 
 /// A field path (without its leading `.`): names separated by unquoted dots,
-/// each optionally followed by `[N]`s.
+/// each optionally followed by `[N]`s or `[*]`s (any element).
 fn path(units: &[Unit]) -> Result<Vec<Segment>, String> {
     let mut segments = Vec::new();
     let mut name = String::new();
@@ -330,13 +334,17 @@ fn name_segment(key: String, quoted: bool) -> Segment {
     } else {
         None
     };
-    Segment { key, index }
+    Segment {
+        key,
+        index,
+        any: false,
+    }
 }
 
-/// The rest of a `[N]` after its `[`.
+/// The rest of a `[N]` or `[*]` after its `[`.
 fn index_segment<'u>(iter: &mut impl Iterator<Item = &'u Unit>) -> Result<Segment, String> {
     let mut digits = String::new();
-    for unit in iter {
+    while let Some(unit) = iter.next() {
         match *unit {
             Plain(']') if !digits.is_empty() => {
                 let index = digits
@@ -345,10 +353,21 @@ fn index_segment<'u>(iter: &mut impl Iterator<Item = &'u Unit>) -> Result<Segmen
                 return Ok(Segment {
                     key: digits,
                     index: Some(index),
+                    any: false,
                 });
             }
+            Plain('*') if digits.is_empty() => {
+                return match iter.next() {
+                    Some(Plain(']')) => Ok(Segment {
+                        key: "*".to_owned(),
+                        index: None,
+                        any: true,
+                    }),
+                    _ => Err("expected `]` after `[*`".to_owned()),
+                };
+            }
             Plain(c) if c.is_ascii_digit() => digits.push(c),
-            _ => return Err("array index must be digits, like `[0]`".to_owned()),
+            _ => return Err("array index must be digits or `*`, like `[0]` or `[*]`".to_owned()),
         }
     }
     Err("unclosed `[`; expected digits and `]`, like `[0]`".to_owned())

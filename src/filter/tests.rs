@@ -300,6 +300,60 @@ fn paths_index_arrays() {
 }
 
 #[test]
+fn a_bare_path_is_the_field_being_present() {
+    check(&[
+        (".status", "charge", true),
+        (".data.object.amount", "charge", true),
+        (".data.object.missing", "charge", false),
+        (".data.object", "charge", true),
+        // Present whatever the value: null, false, the empty string.
+        (".none", "charge", true),
+        (".flag", "charge", true),
+        (".note", "charge", true),
+        (".items[0].price", "charge", true),
+        (".items.3", "charge", false),
+        (".\"a.b\".c", "charge", true),
+        (".\"a=b\"", "charge", false),
+        (".[0].id", "batch", true),
+        (".status", "ping", false),
+        ("-.status", "ping", true),
+        ("-.none", "charge", false),
+        ("-.code", "charge", false),
+        ("-.code", "batch", true),
+        ("type:charge.* .code", "failed", true),
+        ("type:charge.* .data", "failed", false),
+    ]);
+}
+
+#[test]
+fn star_is_any_element_of_an_array() {
+    check(&[
+        // "items": [{"price": 5}, {"price": 7.5}, {"price": "12"}]
+        (".items[*].price", "charge", true),
+        (".items[*].sku", "charge", false),
+        (".items[*].price=7.5", "charge", true),
+        (".items[*].price=12", "charge", true),
+        (".items[*].price=6", "charge", false),
+        (".items[*].price>10", "charge", true),
+        (".items[*].price>20", "charge", false),
+        (".items[*].price!=6", "charge", true),
+        (".items[*].price!=5", "charge", false),
+        (".items[*].price~^7", "charge", true),
+        ("-.items[*].price=5", "charge", false),
+        // Top-level arrays and arrays of arrays.
+        (".[*].id=2", "batch", true),
+        (".[*].id=3", "batch", false),
+        (".matrix[*][*]=4", "nested", true),
+        (".matrix[*][1]=3", "nested", false),
+        (".matrix[*]", "nested", true),
+        // `[*]` never walks into an object, nor past a scalar.
+        (".data[*]", "charge", false),
+        (".status[*]", "charge", false),
+        (".arr[*]", "charge", true),
+    ]);
+}
+
+#[test]
 fn missing_fields_and_non_json_data() {
     check(&[
         (".missing=x", "charge", false),

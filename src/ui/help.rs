@@ -50,6 +50,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "v",
         "state view: Streamdata and diff documents, changes marked with old → new; y copies",
     ),
+    (
+        "c",
+        "catalog: types by count; Enter fields, Enter values; f filters the feed; y copies the schema",
+    ),
     ("y", "copy the selected event's JSON (OSC 52, works over SSH)"),
     ("e", "export the filtered feed to an NDJSON file"),
     ("?", "this help"),

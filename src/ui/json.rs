@@ -208,6 +208,37 @@ pub fn filter_term(doc: &Value, pointer: &str) -> Option<String> {
     Some(format!("{path}={value}"))
 }
 
+/// The filter's spelling of a catalog field path (a JSON pointer whose
+/// array elements are `*`): `/data/object/amount` is `.data.object.amount`,
+/// `/items/*/sku` is `.items[*].sku` (any item). `None` for the data root.
+pub fn catalog_path(pointer: &str) -> Option<String> {
+    let mut out = String::new();
+    for raw in pointer.strip_prefix('/')?.split('/') {
+        if raw == "*" {
+            out.push_str("[*]");
+            continue;
+        }
+        let key = raw.replace("~1", "/").replace("~0", "~");
+        out.push('.');
+        if needs_quotes(&key) {
+            out.push_str(&quote(&key));
+        } else {
+            out.push_str(&key);
+        }
+    }
+    Some(out)
+}
+
+/// `PATH=VALUE` for a catalog top value (its JSON text: `"usd"`, `12`,
+/// `true`, `null`), strings quoted as the filter reads them.
+pub fn value_term(path: &str, json_text: &str) -> String {
+    let value = match serde_json::from_str::<Value>(json_text) {
+        Ok(Value::String(s)) => quote(&s),
+        _ => json_text.to_owned(),
+    };
+    format!("{path}={value}")
+}
+
 /// Whether an object key must be quoted in a filter path.
 fn needs_quotes(key: &str) -> bool {
     key.is_empty()
@@ -218,7 +249,7 @@ fn needs_quotes(key: &str) -> bool {
 }
 
 /// `"text"` with `\"` and `\\` escaped, as the filter reads quotes.
-fn quote(s: &str) -> String {
+pub fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 

@@ -357,6 +357,7 @@ pub fn draw_bottom(f: &mut Frame<'_>, area: Rect, app: &App) {
         "/ filter",
         "t types",
         "Enter detail",
+        "c catalog",
         "space pause",
         "s sources",
         "v state",

@@ -180,7 +180,8 @@ fn help_has_the_filter_language() {
         crossterm::event::KeyCode::Char('?'),
         crossterm::event::KeyModifiers::NONE,
     )));
-    let s = screen(&app, 120, 40);
+    // The whole help on one screen (it scrolls at 40 rows).
+    let s = screen(&app, 120, 70);
     for want in ["type:GLOB", ".path OP VALUE", "-TERM", "f / p"] {
         assert!(s.contains(want), "{want:?} not in help:\n{s}");
     }

@@ -31,6 +31,11 @@ const NOT_THE_KIND: &[(&str, &str, &str)] = &[
         "the --help examples, config text as a user writes it",
     ),
     (
+        "src/cli.rs",
+        "kind = \\\"nats\\\"",
+        "the relay's --help naming its viewers' config, as a user writes it",
+    ),
+    (
         "src/demo/websocket.rs",
         "\"websocket\"",
         "the demo's WebSocket sources' config text, written as a user writes it",
