@@ -408,6 +408,8 @@ fn replay_with_a_contract_marks_drift_in_the_feed_and_the_detail() {
         s.contains("drift ≠ /amount: expected integer, got string")
     });
     t.keys(&["q", "q"]);
+    t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT=0"));
+}
 
 /// The catalog rows drawn reversed (the cursor), as plain text: from
 /// `capture-pane -e`, the lines where an SGR turns on reverse video (7).
