@@ -366,8 +366,7 @@ mod contract_tests {
                 p.send(batch()).await;
                 p.finish(std::time::Duration::from_secs(10)).await.unwrap();
             });
-            let out = String::from_utf8(sink.lock().unwrap().clone()).unwrap();
-            out
+            String::from_utf8(sink.lock().unwrap().clone()).unwrap()
         };
         let all = run("", Format::Ndjson);
         let drift: Vec<serde_json::Value> = all
