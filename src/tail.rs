@@ -30,10 +30,24 @@ use crate::store::Store;
 
 /// Messages taken from the channel per wake-up.
 const BATCH: usize = 64;
-/// Event data handed to the printer in one batch at most (a message's
-/// events are never split). With [`printer::QUEUE_BATCHES`] this bounds
-/// what waits for a slow reader at about 16 MiB.
+/// Events handed to the printer in one batch at most, by what they hold
+/// ([`held_bytes`]; a message's events are never split). With
+/// [`printer::QUEUE_BATCHES`] this bounds what waits for a slow reader at
+/// about 16 MiB.
 const PRINT_BATCH_BYTES: usize = 1 << 20;
+/// What an event holds in memory while it waits for the printer: its text
+/// and its record with the allocations' headers (small events are mostly
+/// overhead, so counting data alone let the queue hold far more than its
+/// bound).
+fn held_bytes(e: &Event) -> usize {
+    const PER_ALLOCATION: usize = 16;
+    std::mem::size_of::<Event>()
+        + e.data.len()
+        + e.ty.len()
+        + e.id.as_ref().map_or(0, String::len)
+        + 3 * PER_ALLOCATION
+}
+
 /// After a signal or `--duration`, how long queued output may take to be
 /// written before evtop exits anyway (a reader that stopped reading must not
 /// keep it alive).
@@ -148,7 +162,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                 diag.line(format!("{}: {}", inert(&s.name), inert(why)));
                 engine.resync(id);
             }
-            batch_bytes += events.iter().map(|e| e.data.len()).sum::<usize>();
+            batch_bytes += events.iter().map(held_bytes).sum::<usize>();
             if batch.is_empty() {
                 batch = events;
             } else {
