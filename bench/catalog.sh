@@ -15,16 +15,7 @@ cd "$(dirname "$0")/.."
 N=${1:-1000000}
 ROUNDS=${2:-3}
 cargo build --release --quiet --example loadserver --bin evtop
-mkdir -p target/bench
-REC="target/bench/rec-$N.ndjson"
-if [ ! -s "$REC" ]; then
-  PORTFILE=$(mktemp)
-  ./target/release/examples/loadserver "$N" > "$PORTFILE" 2>/dev/null &
-  SERVER=$!
-  for _ in $(seq 100); do [ -s "$PORTFILE" ] && break; sleep 0.1; done
-  ./target/release/evtop tail --format ndjson --count "$N" "stripe=http://127.0.0.1:$(cat "$PORTFILE")/" > "$REC" 2>/dev/null
-  kill $SERVER; rm -f "$PORTFILE"
-fi
+REC=$(recording "$N")
 declare -A CMD=(
   [cat]="cat $REC > /dev/null"
   [evtop]="./target/release/evtop catalog $REC > /dev/null 2>/dev/null"

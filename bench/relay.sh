@@ -22,16 +22,7 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 N=${1:-200000}
 cargo build --release --quiet --example loadserver --bin evtop
-mkdir -p target/bench
-REC="$PWD/target/bench/rec-$N.ndjson"
-if [ ! -s "$REC" ]; then
-  PORTFILE=$(mktemp)
-  ./target/release/examples/loadserver "$N" > "$PORTFILE" 2>/dev/null &
-  SERVER=$!
-  for _ in $(seq 100); do [ -s "$PORTFILE" ] && break; sleep 0.1; done
-  ./target/release/evtop tail --no-config --format ndjson --count "$N" "stripe=http://127.0.0.1:$(cat "$PORTFILE")/" > "$REC" 2>/dev/null
-  kill $SERVER; rm -f "$PORTFILE"
-fi
+REC=$(recording "$N")
 
 NATS=${NATS_SERVER:-}
 [ -n "$NATS" ] || NATS=$(command -v nats-server || true)
