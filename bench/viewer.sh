@@ -22,7 +22,7 @@ WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$NATS" -js -a 127.0.0.1 -p "$PORT" -sd "$WORK/js" 2> "$WORK/nats.log" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
 URL="nats://127.0.0.1:$PORT"
 printf '[[source]]\nname = "stripe"\nkind = "file"\npath = "%s"\nspeed = 0\n' "$REC" > "$WORK/relay.toml"
