@@ -208,6 +208,11 @@ pub struct Store {
     catalog: Catalog,
     /// Whether events feed the catalog (off: benchmarks measure its cost).
     learning: bool,
+    /// Every source replays a recording (`evtop replay`): "now" for time
+    /// filters, rates and charts is the recording's time ([`Store::clock`]).
+    replay: bool,
+    /// The latest `received` taken in (the replay's clock).
+    latest_received: Option<i64>,
     /// What events are checked against, if anything.
     contract: Option<Arc<Contract>>,
     /// Where each interned type's schemas are in the contract, by type id
@@ -219,6 +224,7 @@ impl Store {
     /// A store for these sources keeping at most `capacity` events (0: keep
     /// none — `tail` prints as it goes and needs no history).
     pub fn new(capacity: usize, sources: &[SourceSpec], now: i64) -> Self {
+        let replay = !sources.is_empty() && sources.iter().all(|s| s.kind.is_recording());
         let sources = sources
             .iter()
             .map(|s| SourceState {
@@ -264,9 +270,27 @@ impl Store {
             evicted: 0,
             catalog: Catalog::new(Sampling::PerSecond),
             learning: true,
+            replay,
+            latest_received: None,
             contract: None,
             contract_refs: Vec::new(),
         }
+    }
+
+    /// "Now" for everything that reads time off events (time filters, rate
+    /// history, the chart, alerts): the wall clock `wall`, except in a replay
+    /// of recordings, where it is the latest `received` replayed so far
+    /// (SPEC 11.1) — `wall` until the first event.
+    pub fn clock(&self, wall: i64) -> i64 {
+        match (self.replay, self.latest_received) {
+            (true, Some(t)) => t,
+            _ => wall,
+        }
+    }
+
+    /// Whether every source replays a recording (see [`Store::clock`]).
+    pub fn is_replay(&self) -> bool {
+        self.replay
     }
 
     /// Check every event taken in from now on against `contract`.
@@ -400,6 +424,7 @@ impl Store {
             ev.json = Some(crate::event::is_json(&ev.data));
         }
         let ty = self.intern(&ev.ty);
+        self.latest_received = Some(self.latest_received.map_or(ev.received, |t| t.max(ev.received)));
         let seq = self.first_seq + self.ring.len() as u64;
         let src = ev.source as usize;
         if src >= self.sources.len() {

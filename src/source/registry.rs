@@ -288,6 +288,12 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// Whether this source replays a recording (its time is the recording's:
+    /// [`crate::store::Store::clock`]).
+    pub fn is_recording(&self) -> bool {
+        matches!(self, SourceKind::File(_) | SourceKind::FileRoute { .. })
+    }
+
     /// The kind these options belong to.
     pub fn kind(&self) -> &'static Kind {
         match self {

@@ -534,3 +534,23 @@ fn the_drift_flag_costs_no_record_space() {
     // The flag sits in what was padding after `json`.
     assert_eq!(std::mem::size_of::<Record>(), 56);
 }
+
+#[test]
+fn the_clock_is_the_wall_live_and_the_latest_received_in_a_replay() {
+    let at = |received: i64| Event {
+        received,
+        ..event(0, "x", None, "{}")
+    };
+    let mut store = Store::new(10, &[spec("a", false)], 0);
+    store.ingest(batch(0, vec![at(5_000)]), 9_000, |_, _| {});
+    assert_eq!(store.clock(9_000), 9_000, "live: the wall clock");
+    assert!(!store.is_replay());
+
+    let mut rec = spec("rec", false);
+    rec.kind = SourceKind::FileRoute { patched: false };
+    let mut store = Store::new(10, &[rec], 0);
+    assert!(store.is_replay());
+    assert_eq!(store.clock(9_000), 9_000, "before the first event: the wall");
+    store.ingest(batch(0, vec![at(5_000), at(4_000)]), 9_000, |_, _| {});
+    assert_eq!(store.clock(99_000), 5_000, "replay: the latest received");
+}
