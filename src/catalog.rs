@@ -166,6 +166,7 @@ pub async fn from_sources(
                             let name = names.get(source as usize).copied().unwrap_or("?");
                             diag.line(format!("{name}: {detail}"));
                         }
+                        SourceMsg::CaughtUp { .. } => {}
                     }
                 }
             }

@@ -36,6 +36,7 @@ mod expand;
 pub mod kit;
 mod lookup;
 mod raw;
+mod reconcile;
 mod validate;
 
 #[cfg(test)]
@@ -57,6 +58,7 @@ pub use cli::{
 };
 pub use expand::mask_secrets;
 pub use lookup::{in_use, lookup, set_in_use};
+pub use reconcile::{MAX_WITHIN, ReconcileSpec};
 
 /// Default for `[settings] buffer`: events kept in memory, all sources together.
 pub const DEFAULT_BUFFER: usize = 100_000;
@@ -92,6 +94,8 @@ pub struct Config {
     pub settings: Settings,
     /// `[[source]]` tables, in file order, names unique.
     pub sources: Vec<SourceSpec>,
+    /// `[[reconcile]]` tables (SPEC 11.3), in file order, names unique.
+    pub reconcile: Vec<ReconcileSpec>,
     /// Every non-empty value that `${VAR}` expanded to, each once: mask these
     /// (with [`mask_secrets`]) in anything shown or logged.
     pub secrets: Vec<String>,

@@ -106,6 +106,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
+pub use guard::nearest_word;
 pub use help::FILTER_HELP;
 
 use std::cmp::Ordering;

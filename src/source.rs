@@ -66,6 +66,11 @@ pub enum SourceMsg {
         kind: DropKind,
         detail: String,
     },
+    /// Every event the source sent so far was already there when it
+    /// started (its backlog: a polled list's first page); what it sends
+    /// from now on is new. Sent once, by the kinds that have a backlog;
+    /// reconciliation ([`crate::reconcile`]) does not reconcile a backlog.
+    CaughtUp { source: SourceId },
 }
 
 /// A source's connection state, as the status bar and `tail`'s stderr show it.
@@ -184,6 +189,12 @@ impl SourceCtx {
             })
             .await
             .is_ok()
+    }
+
+    /// Say that the events sent so far were the backlog
+    /// ([`SourceMsg::CaughtUp`]). False when nobody listens any more.
+    pub async fn caught_up(&self) -> bool {
+        self.tx.send(SourceMsg::CaughtUp { source: self.id }).await.is_ok()
     }
 
     /// `text` with every secret replaced by `***`.

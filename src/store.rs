@@ -380,6 +380,7 @@ impl Store {
                 }
                 None
             }
+            SourceMsg::CaughtUp { .. } => None,
         }
     }
 

@@ -281,7 +281,7 @@ pub(crate) fn diagnose(store: &Store, msg: &SourceMsg) -> Option<String> {
             ..
         } => return Some(format!("evtop: {}", inert(detail))),
         SourceMsg::Dropped { source, detail, .. } => (*source, format!("dropped: {detail}")),
-        SourceMsg::Events { .. } => return None,
+        SourceMsg::Events { .. } | SourceMsg::CaughtUp { .. } => return None,
     };
     Some(format!("{}: {}", inert(store.source_name(source)), inert(&line)))
 }

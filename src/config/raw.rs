@@ -13,7 +13,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use super::ConfigError;
 
 /// Keys allowed at the top level.
-pub(super) const TOP_KEYS: &[&str] = &["settings", "source"];
+pub(super) const TOP_KEYS: &[&str] = &["settings", "source", "reconcile"];
 /// Keys allowed in `[settings]`.
 pub(super) const SETTINGS_KEYS: &[&str] = &["buffer", "max_event_bytes", "fps"];
 /// Keys every `[[source]]` table may have, whatever its kind; each kind
@@ -52,6 +52,8 @@ pub(super) struct RawFile {
     pub settings: RawSettings,
     #[serde(default)]
     pub source: Vec<RawSource>,
+    #[serde(default)]
+    pub reconcile: Vec<super::reconcile::RawReconcile>,
 }
 
 /// `[settings]`; integers are read wide and range-checked in `validate`.
@@ -294,6 +296,24 @@ fn check_unknown_keys(
                 at: "top level".to_owned(),
                 key: "source".to_owned(),
                 message: "write each source as [[source]] (an array of tables), not [source]".to_owned(),
+            });
+        }
+        _ => {}
+    }
+    match table.get("reconcile") {
+        Some(toml::Value::Array(tables)) => {
+            for (index, t) in tables.iter().enumerate() {
+                if let Some(keys) = t.as_table() {
+                    unknown(keys, super::reconcile::RECONCILE_KEYS, &|| format!("reconcile[{index}]"))?;
+                }
+            }
+        }
+        Some(toml::Value::Table(_)) => {
+            return Err(ConfigError::Invalid {
+                file: file.to_owned(),
+                at: "top level".to_owned(),
+                key: "reconcile".to_owned(),
+                message: "write each pairing as [[reconcile]] (an array of tables), not [reconcile]".to_owned(),
             });
         }
         _ => {}

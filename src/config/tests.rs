@@ -4,6 +4,7 @@
 
 mod cli;
 mod lookup;
+mod reconcile;
 mod text;
 mod webhook;
 
@@ -208,7 +209,7 @@ fn key_lists_match_the_raw_schema() {
     assert_eq!(keys, all_source_keys());
     let body: String = values.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
     let text = format!("[settings]\nbuffer = 1\nmax_event_bytes = 1024\nfps = 1\n[[source]]\n{body}");
-    assert_eq!(TOP_KEYS, ["settings", "source"]);
+    assert_eq!(TOP_KEYS, ["settings", "source", "reconcile"]);
     assert_eq!(SETTINGS_KEYS, ["buffer", "max_event_bytes", "fps"]);
     parse_raw(&text, "config.toml").expect("every listed key deserializes");
     let raw = parse_raw("[[source]]\nbogus = 1", "config.toml");

@@ -14,7 +14,7 @@ use super::{
 use crate::source::registry::{self, DEFAULT_KIND, KINDS, Kind};
 
 /// Validate a parsed file into a [`Config`].
-pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, ConfigError> {
+pub(super) fn validate(mut raw: RawFile, file: &str, env: Env) -> Result<Config, ConfigError> {
     let settings = settings(&raw.settings, file)?;
     if raw.source.len() > MAX_SOURCES {
         return Err(ConfigError::TooManySources {
@@ -23,7 +23,7 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
     }
     let mut secrets: Vec<String> = Vec::new();
     let mut sources: Vec<SourceSpec> = Vec::with_capacity(raw.source.len());
-    for (index, raw_source) in raw.source.into_iter().enumerate() {
+    for (index, raw_source) in std::mem::take(&mut raw.source).into_iter().enumerate() {
         let ctx = Ctx {
             file,
             at: source_label(index, raw_source.name.as_deref()),
@@ -43,11 +43,13 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
         sources.push(source(raw_source, &ctx, env, &mut secrets)?);
     }
     registry::check_all(&sources)?;
+    let reconcile = super::reconcile::validate(raw.reconcile, &sources, file)?;
     let mut seen = std::collections::HashSet::new();
     secrets.retain(|s| seen.insert(s.clone()));
     Ok(Config {
         settings,
         sources,
+        reconcile,
         secrets,
         path: None,
         contract: None,

@@ -135,6 +135,20 @@ fn nearest(name: &str) -> Option<&'static str> {
         .map(|(_, k)| k)
 }
 
+/// The word of `words` that `name` is most likely a misspelling of, by
+/// the same rule as the filter's keywords (one edit for up to four
+/// letters, two for longer; a transposition is one edit): config errors
+/// use it to suggest a source name.
+pub fn nearest_word<'a>(name: &str, words: &[&'a str]) -> Option<&'a str> {
+    let limit = if name.chars().count() <= 4 { 1 } else { 2 };
+    words
+        .iter()
+        .map(|w| (edit_distance(name, w), *w))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, w)| w)
+}
+
 /// Optimal string alignment distance: insertions, deletions, substitutions
 /// and transpositions of adjacent characters, each one edit.
 pub(super) fn edit_distance(a: &str, b: &str) -> usize {

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! - **events** mode ([`events`]): the first poll is the backlog (the
-//!   newest page, `limit=` when set). Later polls send `cursor_param` = the
+//!   newest page, `limit=` when set), followed by
+//!   [`SourceMsg::CaughtUp`] once it is sent. Later polls send `cursor_param` = the
 //!   newest id seen and follow `has_more` (Stripe's `ending_before`
 //!   semantics: each page is the one just newer than the cursor). Every
 //!   event is emitted once, oldest first; without a cursor, events are
@@ -97,6 +98,7 @@ pub async fn run(spec: Arc<SourceSpec>, opts: PollOptions, ctx: SourceCtx) {
         http: Http::new(headers),
         status: Status::Connecting,
         last_drop: None,
+        caught_up: false,
         ctx,
     };
     Poller {
@@ -132,6 +134,9 @@ struct Io {
     /// The last unusable-body report, so the same one is not repeated
     /// every poll; cleared by a readable body or an error.
     last_drop: Option<String>,
+    /// The first readable page (the backlog) was sent and
+    /// [`SourceMsg::CaughtUp`] said so.
+    caught_up: bool,
 }
 
 impl Poller {
@@ -275,6 +280,7 @@ impl Io {
         let mut events = Vec::new();
         let mut oversize = Vec::new();
         let mut outcome = Outcome::Polled;
+        let mut read_a_page = false;
         for _ in 0..MAX_PAGES_PER_POLL {
             let mut params = Vec::with_capacity(2);
             if let Some(limit) = &limit {
@@ -304,6 +310,7 @@ impl Io {
                 }
             };
             self.last_drop = None;
+            read_a_page = true;
             let taken = state.take(&page.items, now_millis());
             events.extend(taken.events);
             oversize.extend(taken.oversize);
@@ -318,6 +325,14 @@ impl Io {
         };
         if !self.send(events, cursor).await {
             return Outcome::Cancelled;
+        }
+        // The first page read is the backlog: say where it ends, even when
+        // it listed nothing.
+        if read_a_page && !self.caught_up {
+            self.caught_up = true;
+            if !self.ctx.caught_up().await {
+                return Outcome::Cancelled;
+            }
         }
         for bytes in oversize {
             let detail = format!(

@@ -45,7 +45,7 @@ impl Health {
         let (source, status) = match msg {
             SourceMsg::Status { source, status } => (*source, Some(status)),
             SourceMsg::Events { source, .. } => (*source, None),
-            SourceMsg::Dropped { .. } => return,
+            SourceMsg::Dropped { .. } | SourceMsg::CaughtUp { .. } => return,
         };
         let Some(s) = self.sources.get_mut(source as usize) else {
             return;
