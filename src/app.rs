@@ -9,6 +9,7 @@ mod detail;
 mod input;
 mod markers;
 mod prompt;
+mod reconcile;
 mod view;
 
 use std::collections::{HashSet, VecDeque};
@@ -17,6 +18,7 @@ pub use catalog::{CatalogView, Level};
 pub use detail::Pinned;
 pub use input::Action;
 pub use markers::{MAX_MARKERS, Marker};
+pub use reconcile::{MAX_MARKED, Marked};
 pub use view::FeedView;
 
 use crate::filter::Filter;
@@ -130,6 +132,10 @@ pub struct App {
     pub color: bool,
     /// Rows the feed pane had at the last draw (for PgUp/PgDn).
     pub page: usize,
+    /// `[[reconcile]]` at work (SPEC 11.3; empty without any).
+    pub reconcile: crate::reconcile::Reconcile,
+    /// The events its findings marked.
+    pub marked: Marked,
     /// Re-match the buffer in slices after a filter change (the TUI loop
     /// sets this and calls [`App::refilter_step`]); tests keep it off and get
     /// a complete view at once.
@@ -163,6 +169,8 @@ impl App {
             notice: None,
             color,
             page: 20,
+            reconcile: crate::reconcile::Reconcile::default(),
+            marked: Marked::default(),
             incremental: false,
         };
         app.refilter();
@@ -178,6 +186,7 @@ impl App {
             if let SourceMsg::Status { source, status } = &msg {
                 self.note_status(*source, status);
             }
+            self.reconcile_msg(&msg);
             if let Some(id) = self.store.ingest(msg, self.now, |_, _| {}) {
                 resync.push(id);
             }

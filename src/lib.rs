@@ -120,6 +120,7 @@ pub mod event;
 pub mod filter;
 pub mod logging;
 pub mod output;
+pub mod reconcile;
 pub mod recording;
 pub mod relay;
 pub mod resend;

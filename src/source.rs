@@ -194,7 +194,10 @@ impl SourceCtx {
     /// Say that the events sent so far were the backlog
     /// ([`SourceMsg::CaughtUp`]). False when nobody listens any more.
     pub async fn caught_up(&self) -> bool {
-        self.tx.send(SourceMsg::CaughtUp { source: self.id }).await.is_ok()
+        self.tx
+            .send(SourceMsg::CaughtUp { source: self.id })
+            .await
+            .is_ok()
     }
 
     /// `text` with every secret replaced by `***`.

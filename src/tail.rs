@@ -1,7 +1,9 @@
 //! `evtop tail`: the engine without a screen. Matching events go to stdout
 //! as NDJSON or text; diagnostics go to stderr, one line each, prefixed by
 //! the source name. Its exit status says whether any source ever worked
-//! (`tail/health.rs`).
+//! (`tail/health.rs`). Each `[[reconcile]]` (SPEC 11.3) sees every message
+//! on the runtime thread and ticks every second; its findings go to stderr
+//! (`reconcile: NAME: not delivered ID`).
 
 pub mod health;
 mod printer;
@@ -24,6 +26,7 @@ use crate::engine::Engine;
 use crate::event::{Event, now_millis};
 use crate::filter::Filter;
 use crate::output::Format;
+use crate::reconcile::Reconcile;
 use crate::sanitize::inert;
 use crate::source::{DropKind, SourceMsg, Status};
 use crate::store::Store;
@@ -104,6 +107,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         Arc::new(opts.filter.clone()),
     )?;
     let mut store = Store::new(0, &config.sources, now_millis());
+    let mut reconcile = Reconcile::new(&config.reconcile, &config.sources, now_millis());
+    let mut reconcile_tick = tokio::time::interval(crate::reconcile::TICK);
     let names: Arc<[String]> = store.sources().iter().map(|s| s.name.clone()).collect();
     let diag = Diagnostics::start()?;
     let mut printer = Printer::start(PrinterOptions {
@@ -127,6 +132,12 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             _ = sigint.recv() => break 'run End::Asked,
             _ = sigterm.recv() => break 'run End::Asked,
             (f, n) = printer.stopped() => break 'run End::Printer(f, n),
+            _ = reconcile_tick.tick(), if !reconcile.is_empty() => {
+                for f in reconcile.tick(store.clock(now_millis())) {
+                    diag.line(reconcile.line(&f));
+                }
+                continue 'run;
+            }
         };
         if n == 0 {
             break End::Sources;
@@ -137,6 +148,13 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         let mut batch_bytes = 0;
         for msg in msgs.drain(..) {
             health.observe(&msg);
+            // Reconciled here, on the runtime thread, before the events go
+            // to the printer: what the printer's filter drops still counts.
+            if !reconcile.is_empty() {
+                for f in reconcile.observe(&msg, store.clock(now_millis())) {
+                    diag.line(reconcile.line(&f));
+                }
+            }
             let SourceMsg::Events {
                 source,
                 mut events,

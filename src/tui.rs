@@ -71,6 +71,7 @@ pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<
     }
     let mut app = App::new(store, filter, color, now_millis());
     app.incremental = true;
+    app.reconcile = crate::reconcile::Reconcile::new(&config.reconcile, &config.sources, app.now);
     install_panic_hook();
     let mut terminal = setup().context("cannot set up the terminal")?;
     if std::env::var_os(DEBUG_PANIC_ENV).is_some() {
@@ -191,6 +192,9 @@ where
                 let second = app.now / 1000;
                 let second_changed = second != last_second;
                 last_second = second;
+                if second_changed {
+                    app.reconcile_tick();
+                }
                 if frame_due(input_dirty, data_dirty, second_changed, last_draw.elapsed(), frame) {
                     let size = terminal.size()?;
                     app.page = usize::from(size.height.saturating_sub(6)).max(1);

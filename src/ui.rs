@@ -25,6 +25,7 @@ mod feed;
 mod help;
 pub mod json;
 mod markers;
+mod reconcile;
 mod sources;
 mod state;
 mod status;
@@ -219,6 +220,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 #[cfg(test)]
 mod catalog_tests;
+#[cfg(test)]
+mod reconcile_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

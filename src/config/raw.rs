@@ -304,7 +304,9 @@ fn check_unknown_keys(
         Some(toml::Value::Array(tables)) => {
             for (index, t) in tables.iter().enumerate() {
                 if let Some(keys) = t.as_table() {
-                    unknown(keys, super::reconcile::RECONCILE_KEYS, &|| format!("reconcile[{index}]"))?;
+                    unknown(keys, super::reconcile::RECONCILE_KEYS, &|| {
+                        format!("reconcile[{index}]")
+                    })?;
                 }
             }
         }
@@ -313,7 +315,8 @@ fn check_unknown_keys(
                 file: file.to_owned(),
                 at: "top level".to_owned(),
                 key: "reconcile".to_owned(),
-                message: "write each pairing as [[reconcile]] (an array of tables), not [reconcile]".to_owned(),
+                message: "write each pairing as [[reconcile]] (an array of tables), not [reconcile]"
+                    .to_owned(),
             });
         }
         _ => {}

@@ -60,7 +60,10 @@ pub(super) fn validate(
 ) -> Result<Vec<ReconcileSpec>, ConfigError> {
     let mut out: Vec<ReconcileSpec> = Vec::with_capacity(raw.len());
     for (index, r) in raw.into_iter().enumerate() {
-        let ctx = Ctx { file, at: label(index) };
+        let ctx = Ctx {
+            file,
+            at: label(index),
+        };
         let required = |value: Option<String>, key: &'static str| {
             value.ok_or_else(|| ConfigError::Missing {
                 file: file.to_owned(),
@@ -168,7 +171,12 @@ fn check_label(name: &str) -> Result<(), String> {
 
 /// The source named `name`, or an error naming `key` (and the nearest
 /// name, when one is a likely misspelling).
-fn find<'a>(ctx: &Ctx, key: &str, name: &str, sources: &'a [SourceSpec]) -> Result<&'a SourceSpec, ConfigError> {
+fn find<'a>(
+    ctx: &Ctx,
+    key: &str,
+    name: &str,
+    sources: &'a [SourceSpec],
+) -> Result<&'a SourceSpec, ConfigError> {
     if let Some(s) = sources.iter().find(|s| s.name == name) {
         return Ok(s);
     }

@@ -2,7 +2,8 @@
 //! bottom while following. Only the visible rows are looked at. A webhook
 //! delivery's summary starts with its mark (`✓`, `✗`, `↻2`, `→502`; see
 //! [`crate::event::WebhookMeta::mark`]), and an event that failed the
-//! `--contract` with `≠` (SPEC 10; the detail pane says why).
+//! `--contract` with `≠` (SPEC 10; the detail pane says why); an event a
+//! `[[reconcile]]` found missing its other side with `⊘` (SPEC 11.3).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -141,6 +142,14 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                 spans.push(Span::styled(fit(&mark, mark.chars().count(), false), style));
                 spans.push(Span::raw(" "));
             }
+        }
+        let source = app.store.get(*seq).map(|r| r.source);
+        if let Some(missing) = source.and_then(|s| app.reconcile_mark(s, e.id))
+            && summary_w > 2
+        {
+            summary_w -= 2;
+            spans.push(Span::styled(super::reconcile::mark(missing), theme.error()));
+            spans.push(Span::raw(" "));
         }
         if e.drift && summary_w > 2 {
             summary_w -= 2;

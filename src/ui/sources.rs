@@ -1,6 +1,7 @@
 //! `s`: each source's URL (secrets masked), state, last event age,
 //! reconnects, errors, drops and resume cursor; for a webhook source, its
-//! failed verifications and redeliveries.
+//! failed verifications and redeliveries; then each `[[reconcile]]`'s
+//! findings and memory.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -87,6 +88,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         }
         lines.push(Line::raw(""));
     }
+    lines.extend(super::reconcile::lines(app, w, &theme));
     f.render_widget(
         Paragraph::new(lines).block(block).scroll((app.overlay_scroll, 0)),
         area,

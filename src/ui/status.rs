@@ -145,6 +145,14 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
         source: false,
         short: None,
     });
+    if let Some(text) = super::reconcile::status_text(app) {
+        items.push(Item {
+            spans: vec![sep(), Span::styled(text, theme.error())],
+            keep: 75,
+            source: false,
+            short: None,
+        });
+    }
     if !app.filter.is_empty() {
         items.push(Item {
             spans: vec![

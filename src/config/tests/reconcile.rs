@@ -93,7 +93,9 @@ fn missing_keys_duplicates_unknown_keys_and_types_are_errors() {
         "config.toml: reconcile[0]: key `name`: must not be empty"
     );
     assert_eq!(
-        err(&with("[[reconcile]]\nname = \"r\"\nlisted = \"stripe\"\nwithin = \"2m\"")),
+        err(&with(
+            "[[reconcile]]\nname = \"r\"\nlisted = \"stripe\"\nwithin = \"2m\""
+        )),
         "config.toml: reconcile[0]: key `delivered` is required"
     );
     let two = format!(
@@ -115,7 +117,10 @@ fn missing_keys_duplicates_unknown_keys_and_types_are_errors() {
         "config.toml: reconcile[1]: key `delivered`: reconcile[0] already pairs \"stripe\" with \"stripe-hooks\""
     );
     assert_eq!(
-        err(&with(&format!("{}alert = 1", pairing("r", "stripe", "stripe-hooks", "2m")))),
+        err(&with(&format!(
+            "{}alert = 1",
+            pairing("r", "stripe", "stripe-hooks", "2m")
+        ))),
         "config.toml: reconcile[0]: unknown key `alert`; allowed keys: name, listed, delivered, within"
     );
     assert_eq!(

@@ -1,0 +1,106 @@
+//! Reconciliation in the monitor (SPEC 11.3): the [`Reconcile`] sees every
+//! source message as the app takes it in, and ticks once a second; each
+//! finding marks its event in the feed (the listed event for "not
+//! delivered", the delivery for "not listed"), shows as a notice, and is
+//! counted in the status bar and the sources view. The marks are a bounded
+//! set of ids ([`MAX_MARKED`]), the oldest forgotten first.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::event::SourceId;
+use crate::reconcile::{Finding, Missing};
+use crate::source::SourceMsg;
+
+use super::App;
+
+/// Most feed marks kept; the oldest go first (their events have usually
+/// left the buffer long before).
+pub const MAX_MARKED: usize = 10_000;
+
+/// The events marked by findings, by id, bounded.
+#[derive(Debug, Default)]
+pub struct Marked {
+    by_id: HashMap<Arc<str>, (SourceId, Missing)>,
+    order: VecDeque<Arc<str>>,
+}
+
+impl Marked {
+    fn insert(&mut self, f: &Finding) {
+        if self.by_id.insert(f.id.clone(), (f.source, f.missing)).is_some() {
+            return;
+        }
+        if self.order.len() == MAX_MARKED
+            && let Some(old) = self.order.pop_front()
+        {
+            self.by_id.remove(&old);
+        }
+        self.order.push_back(f.id.clone());
+    }
+
+    /// What is missing for the event `id` of `source`, if a finding marked it.
+    pub fn get(&self, source: SourceId, id: &str) -> Option<Missing> {
+        self.by_id
+            .get(id)
+            .filter(|(s, _)| *s == source)
+            .map(|(_, missing)| *missing)
+    }
+
+    /// Marks kept.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether nothing is marked.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+impl App {
+    /// Show a message to the reconciler before the store takes it.
+    pub(super) fn reconcile_msg(&mut self, msg: &SourceMsg) {
+        if self.reconcile.is_empty() {
+            return;
+        }
+        let found = self.reconcile.observe(msg, self.store.clock(self.now));
+        self.found(found);
+    }
+
+    /// Judge the deadlines passed by now (the loop calls this every second).
+    pub fn reconcile_tick(&mut self) {
+        if self.reconcile.is_empty() {
+            return;
+        }
+        let found = self.reconcile.tick(self.store.clock(self.now));
+        self.found(found);
+    }
+
+    fn found(&mut self, found: Vec<Finding>) {
+        let Some(last) = found.last() else {
+            return;
+        };
+        let text = match found.len() {
+            1 => self.reconcile.line(last),
+            n => format!("{} (and {} more)", self.reconcile.line(last), n - 1),
+        };
+        for f in &found {
+            self.marked.insert(f);
+        }
+        self.notify(text, true);
+    }
+
+    /// What a finding says is missing for this event, if any: the feed's
+    /// mark.
+    pub fn reconcile_mark(&self, source: SourceId, id: Option<&str>) -> Option<Missing> {
+        id.and_then(|id| self.marked.get(source, id))
+    }
+
+    /// Findings so far, all pairings: (not delivered, not listed).
+    pub fn reconcile_findings(&self) -> (u64, u64) {
+        self.reconcile.pairings().iter().fold((0, 0), |(d, l), p| {
+            let c = p.counts();
+            (d + c.not_delivered, l + c.not_listed)
+        })
+    }
+}

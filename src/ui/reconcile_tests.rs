@@ -1,0 +1,109 @@
+//! Reconciliation on screen, fixed clock: the `⊘` mark on the listed event
+//! not delivered and on the delivery not listed (and on nothing else), the
+//! status bar's count, the notice, and the pairing in the sources view.
+
+use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::App;
+use crate::app::fixture::{T0, event};
+use crate::filter::Filter;
+use crate::reconcile::Reconcile;
+use crate::source::{SourceMsg, Status};
+use crate::store::Store;
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| super::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A Stripe list (`stripe`, polled every second) and a webhook source
+/// (`hooks`) reconciled within 2 s: evt_1 listed and delivered, evt_2 only
+/// listed, evt_9 only delivered, evt_0 in the backlog; judged 2.6 s on.
+fn app() -> App {
+    let text = "[[source]]\nname = \"stripe\"\nkind = \"poll\"\npreset = \"stripe\"\nurl = \"https://api.stripe.com/v1/events\"\ninterval = \"1s\"\n\
+                [[source]]\nname = \"hooks\"\nkind = \"webhook\"\nlisten = \"8787\"\n\
+                [[reconcile]]\nname = \"stripe webhooks\"\nlisted = \"stripe\"\ndelivered = \"hooks\"\nwithin = \"2s\"\n";
+    let config = crate::config::parse_config(text, "test", &|_| None).unwrap();
+    let store = Store::new(1000, &config.sources, T0);
+    let mut app = App::new(store, Filter::default(), true, T0);
+    app.reconcile = Reconcile::new(&config.reconcile, &config.sources, T0);
+    let live = |source| SourceMsg::Status {
+        source,
+        status: Status::Live("HTTP 200".into()),
+    };
+    let data =
+        |id: &str| format!(r#"{{"id":"{id}","type":"invoice.paid","data":{{"object":{{"amount":900}}}}}}"#);
+    let evs = |source, ids: &[&str], at| SourceMsg::Events {
+        source,
+        events: ids
+            .iter()
+            .map(|id| event(source, "invoice.paid", Some(id), &data(id), at))
+            .collect(),
+        cursor: None,
+    };
+    app.ingest([
+        live(0),
+        live(1),
+        evs(0, &["evt_0"], T0),
+        SourceMsg::CaughtUp { source: 0 },
+        evs(0, &["evt_1", "evt_2"], T0),
+    ]);
+    app.now = T0 + 500;
+    app.ingest([evs(1, &["evt_1", "evt_9"], T0 + 500)]);
+    app.now = T0 + 2_600;
+    app.reconcile_tick();
+    app
+}
+
+/// The feed row of the event `id` on `source`.
+fn row<'a>(screen: &'a str, source: &str, id: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(source) && l.contains(id))
+        .unwrap_or_else(|| panic!("no row for {source} {id}:\n{screen}"))
+}
+
+#[test]
+fn findings_mark_their_events_count_in_the_status_bar_and_notify_120x40_80x24() {
+    let app = app();
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        assert!(row(&s, "stripe", "evt_2").contains('⊘'), "not delivered:\n{s}");
+        assert!(row(&s, "hooks", "evt_9").contains('⊘'), "not listed:\n{s}");
+        for (source, id) in [("stripe", "evt_0"), ("stripe", "evt_1"), ("hooks", "evt_1")] {
+            assert!(!row(&s, source, id).contains('⊘'), "{source} {id} marked:\n{s}");
+        }
+        assert!(
+            s.lines()
+                .next()
+                .unwrap()
+                .contains("⊘ 1 not delivered · 1 not listed"),
+            "{s}"
+        );
+        insta::assert_snapshot!(format!("reconcile_feed_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn the_sources_view_shows_each_pairing_with_its_counts_and_memory() {
+    let mut app = app();
+    app.handle(&CEvent::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::NONE,
+    )));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("not delivered 1   not listed 1   late 0"), "{s}");
+    assert!(s.contains("matched 1   waiting 0   backlog 1"), "{s}");
+    insta::assert_snapshot!("reconcile_sources_120x40", s);
+}
