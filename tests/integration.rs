@@ -28,6 +28,8 @@ mod nats_binary;
 mod poll_binary;
 #[path = "integration/poll_source.rs"]
 mod poll_source;
+#[path = "integration/reconcile_binary.rs"]
+mod reconcile_binary;
 #[path = "integration/replay.rs"]
 mod replay;
 #[path = "integration/resend.rs"]
