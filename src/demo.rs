@@ -9,8 +9,10 @@
 //! - `stripe-api`: a Stripe-style `GET /v1/events` list (`ending_before`,
 //!   `limit`, `has_more`) polled with the `stripe` preset's settings;
 //! - `stripe-hooks`: evtop's own webhook receiver, fed signed Stripe-style
-//!   deliveries by a built-in sender (some with a bad signature, some
-//!   retried), verified with the `stripe` scheme ([`webhooks`]);
+//!   deliveries of the events `stripe-api` lists by a built-in sender (some
+//!   with a bad signature, some retried, one now and then skipped, and now
+//!   and then one the list never shows), verified with the `stripe` scheme
+//!   ([`webhooks`]); [`reconcile`] pairs the two (SPEC 11.3);
 //! - `ticker`: an exchange's WebSocket ticker, subscribed with a subscribe
 //!   frame, and `orders`: a GraphQL `orderPlaced` subscription
 //!   ([`websocket`]).
@@ -66,7 +68,10 @@ const SYMBOLS: &[(&str, f64)] = &[
 /// them all); returns the sources that watch them.
 pub async fn start(tasks: &Tasks) -> anyhow::Result<Vec<SourceSpec>> {
     let list = EventList::default();
-    tasks.spawn(list.clone().grow());
+    // Each event the list gains is also handed to the webhook sender, which
+    // delivers most of them (see `webhooks`): the two sides to reconcile.
+    let (listed_tx, listed_rx) = tokio::sync::mpsc::channel(webhooks::LISTED_QUEUE);
+    tasks.spawn(list.clone().grow(listed_tx));
     let app = Router::new()
         .route("/stripe/events", get(stripe))
         .route("/quotes", get(quotes))
@@ -114,7 +119,7 @@ pub async fn start(tasks: &Tasks) -> anyhow::Result<Vec<SourceSpec>> {
         sse("stripe", "/stripe/events", false, stripe_pointers),
         sse("quotes", "/quotes", true, Pointers::default()),
         api,
-        webhooks::start(tasks)?,
+        webhooks::start(tasks, listed_rx)?,
     ];
     sources.extend(websocket::start(tasks).await?);
     Ok(sources)
@@ -269,12 +274,27 @@ const LIST_TYPES: &[&str] = &[
     "balance.available",
     "payout.created",
     "transfer.created",
-    "application_fee.created",
+    "invoice.paid",
+    "checkout.session.completed",
 ];
 
+/// The demo's `[[reconcile]]`: the polled list against the webhook source,
+/// with a short `within` so a new user sees a "not delivered" (the sender
+/// skips an event now and then) within a minute or two.
+pub fn reconcile() -> Vec<crate::config::ReconcileSpec> {
+    vec![crate::config::ReconcileSpec {
+        name: "stripe webhooks".to_owned(),
+        listed: "stripe-api".to_owned(),
+        delivered: "stripe-hooks".to_owned(),
+        within: Duration::from_secs(15),
+        interval: Duration::from_secs(1),
+    }]
+}
+
 impl EventList {
-    /// Append one to three events about every 700 ms, forever.
-    async fn grow(self) {
+    /// Append one to three events about every 700 ms, forever, each also
+    /// sent to `delivered` (the webhook sender; dropped when it lags).
+    async fn grow(self, delivered: tokio::sync::mpsc::Sender<serde_json::Value>) {
         let mut rng = fastrand::Rng::new();
         let mut n = 0u64;
         loop {
@@ -283,11 +303,13 @@ impl EventList {
             for _ in 0..rng.usize(1..4) {
                 n += 1;
                 let ty = LIST_TYPES[rng.usize(..LIST_TYPES.len())];
-                list.push(json!({
+                let event = json!({
                     "id": format!("evt_list_{n:06}"), "object": "event", "type": ty,
-                    "created": now_millis() / 1000,
+                    "api_version": "2024-06-20", "created": now_millis() / 1000, "livemode": false,
                     "data": {"object": {"amount": rng.u32(100..90_000), "currency": "usd"}},
-                }));
+                });
+                let _ = delivered.try_send(event.clone());
+                list.push(event);
             }
             let excess = list.len().saturating_sub(LIST_KEEP);
             list.drain(..excess);

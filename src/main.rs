@@ -69,6 +69,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
                 let servers = evtop::shutdown::Tasks::default();
                 let demo_sources = evtop::demo::start(&servers).await?;
                 config.sources = merge(demo_sources, std::mem::take(&mut config.sources))?;
+                config.reconcile.extend(evtop::demo::reconcile());
                 let code = if demo.tail {
                     announce(&config);
                     let opts = tail_options(&demo.args.output, colors_wanted(&demo.args.common), filter);

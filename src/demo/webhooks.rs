@@ -1,7 +1,11 @@
 //! The demo's webhook source: evtop's own receiver on a free loopback port,
-//! and a built-in sender that posts signed Stripe-style deliveries to it —
-//! now and then one with a bad signature (`✗`), now and then a retry of an
-//! earlier one (`↻2`) — so verification marks show without any setup.
+//! and a built-in sender that posts signed Stripe-style deliveries to it of
+//! the events the demo's `/v1/events` list gains — now and then one with a
+//! bad signature (`✗`), now and then a retry of an earlier one (`↻2`) — so
+//! verification marks show without any setup. Like a provider having a bad
+//! day, it skips one listed event now and then (reconciliation reports it
+//! "not delivered") and now and then delivers one the list never shows
+//! ("not listed").
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -17,10 +21,18 @@ use crate::source::webhook::verify::stripe_header;
 const SECRET: &str = "whsec_evtop_demo_secret";
 /// The path deliveries are posted to.
 const PATH: &str = "/webhooks/stripe";
-/// One delivery in this many is signed with the wrong secret.
+/// One delivery in this many (at random) is signed with the wrong secret.
 const BAD_EVERY: u32 = 7;
-/// One delivery in this many is a retry of an earlier one.
+/// After one delivery in this many, an earlier one is retried.
 const RETRY_EVERY: u32 = 5;
+/// One listed event in this many is never delivered (about one every 15 s
+/// at the list's ~3 events a second).
+const SKIP_EVERY: u32 = 40;
+/// After one delivery in this many, one of an event the list never shows.
+const UNLISTED_EVERY: u32 = 90;
+/// Listed events waiting for the sender; when it lags, the list drops what
+/// does not fit (they show up as "not delivered", as they should).
+pub const LISTED_QUEUE: usize = 256;
 
 const TYPES: &[&str] = &[
     "checkout.session.completed",
@@ -31,8 +43,11 @@ const TYPES: &[&str] = &[
 ];
 
 /// The webhook source (the `stripe` preset's settings), listening on a
-/// free port, with its sender started.
-pub fn start(tasks: &crate::shutdown::Tasks) -> anyhow::Result<SourceSpec> {
+/// free port, with its sender started: it delivers what `listed` gives.
+pub fn start(
+    tasks: &crate::shutdown::Tasks,
+    listed: tokio::sync::mpsc::Receiver<serde_json::Value>,
+) -> anyhow::Result<SourceSpec> {
     // A free port now; the source binds it a moment later (and retries if
     // something else took it meanwhile).
     let port = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
@@ -40,7 +55,7 @@ pub fn start(tasks: &crate::shutdown::Tasks) -> anyhow::Result<SourceSpec> {
         .port();
     let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let url = listen_url(listen, PATH);
-    tasks.spawn(send(url.clone()));
+    tasks.spawn(send(url.clone(), listed));
     Ok(SourceSpec {
         name: "stripe-hooks".to_owned(),
         url_display: url.clone(),
@@ -66,46 +81,57 @@ pub fn start(tasks: &crate::shutdown::Tasks) -> anyhow::Result<SourceSpec> {
     })
 }
 
-/// Post a delivery every 0.4–2 s, forever, as Stripe would: JSON body,
-/// `Stripe-Signature`, `User-Agent: Stripe/1.0`.
-async fn send(url: String) {
+/// Deliver each listed event as Stripe would (JSON body,
+/// `Stripe-Signature`, `User-Agent: Stripe/1.0`), forever, with the
+/// demo's faults: skips, retries, bad signatures, unlisted events.
+async fn send(url: String, mut listed: tokio::sync::mpsc::Receiver<serde_json::Value>) {
     let Ok(client) = reqwest::Client::builder().no_proxy().build() else {
         return;
     };
     let mut rng = fastrand::Rng::new();
     let mut sent: Vec<String> = Vec::new();
     let mut n = 0u32;
-    loop {
-        tokio::time::sleep(Duration::from_millis(rng.u64(400..2000))).await;
+    let mut listed_n = 0u32;
+    while let Some(event) = listed.recv().await {
+        listed_n += 1;
+        if listed_n % SKIP_EVERY == 0 {
+            continue;
+        }
+        // A provider's delivery comes a moment after the event.
+        tokio::time::sleep(Duration::from_millis(rng.u64(50..400))).await;
+        let body = event.to_string();
+        let mut bodies = vec![body.clone()];
+        sent.push(body);
+        if sent.len() > 20 {
+            sent.remove(0);
+        }
         n += 1;
-        let body = if n % RETRY_EVERY == 0 && !sent.is_empty() {
-            sent[rng.usize(..sent.len())].clone()
-        } else {
-            let body = delivery(&mut rng, n);
-            sent.push(body.clone());
-            if sent.len() > 20 {
-                sent.remove(0);
-            }
-            body
-        };
-        let secret = if n % BAD_EVERY == 0 {
-            "whsec_not_the_right_one"
-        } else {
-            SECRET
-        };
-        let signature = stripe_header(secret.as_bytes(), now_millis() / 1000, body.as_bytes());
-        let _ = client
-            .post(&url)
-            .header("Content-Type", "application/json; charset=utf-8")
-            .header("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
-            .header("Stripe-Signature", signature)
-            .body(body)
-            .send()
-            .await;
+        if n % RETRY_EVERY == 0 {
+            bodies.push(sent[rng.usize(..sent.len())].clone());
+        }
+        if n % UNLISTED_EVERY == 0 {
+            bodies.push(delivery(&mut rng, n));
+        }
+        for body in bodies {
+            let secret = if rng.u32(..BAD_EVERY) == 0 {
+                "whsec_not_the_right_one"
+            } else {
+                SECRET
+            };
+            let signature = stripe_header(secret.as_bytes(), now_millis() / 1000, body.as_bytes());
+            let _ = client
+                .post(&url)
+                .header("Content-Type", "application/json; charset=utf-8")
+                .header("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+                .header("Stripe-Signature", signature)
+                .body(body)
+                .send()
+                .await;
+        }
     }
 }
 
-/// One Stripe-style event.
+/// One Stripe-style event the list never shows.
 fn delivery(rng: &mut fastrand::Rng, n: u32) -> String {
     let ty = TYPES[rng.usize(..TYPES.len())];
     json!({

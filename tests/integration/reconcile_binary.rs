@@ -14,6 +14,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use evtop::source::webhook::verify::stripe_header;
 
+use tokio::io::AsyncBufReadExt;
+
 use crate::support::*;
 
 /// The webhook signing secret of the test's source.
@@ -180,4 +182,32 @@ async fn tail_reports_exactly_the_undelivered_and_unlisted_ids() {
     let printed = ndjson_lines(&out.stdout);
     let count = |source: &str| printed.iter().filter(|v| v["source"] == source).count();
     assert_eq!((count("stripe"), count("hooks")), (9, 10), "{printed:#?}");
+}
+
+/// `evtop demo` pairs its events list with its webhook sender, which skips
+/// a listed event now and then: a new user sees "not delivered" within a
+/// minute (the 40th listed event, about 15 s in, plus `within` = 15 s).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_reports_an_event_its_sender_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = evtop(dir.path())
+        .args(["demo", "--tail", "--format", "ndjson", "--duration", "90s"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(Duration::from_secs(80), async {
+        while let Ok(Some(line)) = stderr.next_line().await {
+            if line.starts_with("reconcile: stripe webhooks: not delivered evt_list_") {
+                return Some(line);
+            }
+            seen.push(line);
+        }
+        None
+    })
+    .await;
+    let _ = child.start_kill();
+    let line = found.ok().flatten();
+    assert!(line.is_some(), "no finding in 80 s; stderr:\n{seen:#?}");
 }
