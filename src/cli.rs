@@ -286,6 +286,10 @@ pub struct CommonArgs {
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
     /// Config file (sources from it and from the command line are merged).
+    /// Its `[[reconcile]]` tables pair a polled events list with a webhook
+    /// source: ids listed but not delivered, or delivered but not listed,
+    /// within `within` are reported (tail: `reconcile: NAME: not delivered
+    /// ID` on stderr; the monitor: ⊘ in the feed).
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore the default config lookup ($EVTOP_CONFIG, ~/.config/evtop/…);

@@ -83,6 +83,13 @@
 //!   event is shown (detail pane, export), never stored.
 //! - [`config`]: TOML schema, `${VAR}` expansion, validation with precise
 //!   errors, secret masking.
+//! - [`reconcile`]: `[[reconcile]]` (SPEC 11.3), pure: a polled events
+//!   list (the provider's truth) against a webhook source's deliveries,
+//!   time passed in; findings ("not delivered ID", "not listed ID") at
+//!   `within`, the backlog (what a source sends before
+//!   [`source::SourceMsg::CaughtUp`]) not reconciled, ids kept in bounded
+//!   memory. `tail` runs it on its runtime thread before the printer (and
+//!   prints findings on stderr); the TUI in `App::ingest` (marks `⊘`).
 //! - [`tail`] + [`output`]: the headless mode. Its runtime thread only moves
 //!   events (sources, webhook servers, the store's state documents); an
 //!   output thread (`tail/printer.rs`) filters, formats and writes stdout,

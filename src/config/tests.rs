@@ -125,6 +125,14 @@ fn example_config_loads_with_its_variables_set() {
             "nats_8"
         ]
     );
+    assert_eq!(config.reconcile.len(), 1);
+    assert_eq!(
+        (
+            config.reconcile[0].listed.as_str(),
+            config.reconcile[0].delivered.as_str()
+        ),
+        ("stripe", "stripe-hooks")
+    );
     let payments = &config.sources[0];
     assert_eq!(payments.headers[0].value, "Bearer tok_pay");
     assert_eq!(sse_of(payments), &SseOptions::default());
@@ -147,7 +155,12 @@ fn example_config_fails_without_its_variables() {
 #[test]
 fn example_config_documents_every_key_with_a_comment() {
     let text = std::fs::read_to_string(example_path()).unwrap();
-    for key in SETTINGS_KEYS.iter().chain(&all_source_keys()) {
+    let reconcile_keys = super::reconcile::RECONCILE_KEYS;
+    for key in SETTINGS_KEYS
+        .iter()
+        .chain(&all_source_keys())
+        .chain(reconcile_keys)
+    {
         let documented = text
             .lines()
             .any(|line| line.trim_start().starts_with(&format!("{key} =")) && line.contains(" # "));

@@ -20,7 +20,8 @@ use super::{Counts, Missing};
 
 /// Most ids one pairing keeps, whatever the rate: at the cap the oldest id
 /// is dropped (and counted in [`Counts::dropped`]) to make room. About
-/// 100 bytes each, so at most some 20 MB per pairing.
+/// 140 bytes each for Stripe's 30-byte ids (measured: 26.6 MB of RSS for
+/// 200,000), so at most some 27 MB per pairing.
 pub const MAX_IDS: usize = 200_000;
 /// Longest id reconciled, in bytes; a longer one is not kept (counted in
 /// [`Counts::unusable`]): providers' ids are short, and a sender must not
