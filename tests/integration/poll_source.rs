@@ -393,3 +393,44 @@ async fn diff_body_over_max_event_bytes_is_skipped() {
     );
     eng.shutdown().await;
 }
+
+/// The first page read is the backlog: `CaughtUp` follows its batch, once,
+/// even when the list was empty — so what a later poll lists is new
+/// (reconciliation reconciles only that).
+#[tokio::test]
+async fn caught_up_follows_the_backlog_once_even_when_it_is_empty() {
+    for backlog in [3usize, 0] {
+        let stripe = Stripe::with(backlog);
+        let addr = stripe.clone().start().await;
+        let specs = config_sources(&poll_config(
+            "stripe",
+            &format!("http://{addr}/v1/events"),
+            "preset = \"stripe\"\ninterval = \"100ms\"",
+        ));
+        let mut eng = engine(&specs, 1 << 20);
+        let before = until(&mut eng, 10, |m| matches!(m, SourceMsg::CaughtUp { .. })).await;
+        assert_eq!(events_of(&before).len(), backlog, "the backlog comes first");
+        stripe.grow(2);
+        let after = until_events(&mut eng, 2, 10).await;
+        let ids: Vec<String> = events_of(&after).into_iter().filter_map(|e| e.id).collect();
+        assert_eq!(ids, [evt_id(backlog), evt_id(backlog + 1)]);
+        // More polls (every 100 ms): no second CaughtUp.
+        let polls = stripe.log.lock().unwrap().len();
+        let mut later = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            while let Some(m) = eng.rx.recv().await {
+                later.push(m);
+            }
+        })
+        .await;
+        assert!(stripe.log.lock().unwrap().len() >= polls + 3, "polling went on");
+        assert!(
+            !after
+                .iter()
+                .chain(&later)
+                .any(|m| matches!(m, SourceMsg::CaughtUp { .. })),
+            "{after:?} {later:?}"
+        );
+        eng.shutdown().await;
+    }
+}
