@@ -195,7 +195,8 @@ impl App {
     fn chart_enter(&mut self, now_ms: i64) {
         let text = self.chart_filter_text(now_ms);
         match Filter::parse(&text) {
-            Ok(f) => {
+            Ok(mut f) => {
+                f.set_now(now_ms);
                 let before = self.filter.source_text().to_owned();
                 self.filter = f;
                 self.refilter();

@@ -89,7 +89,7 @@ fn demo_chart_zooms_and_enter_narrows_the_feed_to_a_second() {
         s.contains("received>=20") && s.contains("received<20")
     });
     assert!(!s.contains("rate chart"), "Enter closes the chart: {s}");
-    let prompt = s.lines().find(|l| l.contains("received>=")).unwrap();
+    let prompt = s.lines().rev().find(|l| l.contains("received>=")).unwrap();
     assert!(prompt.contains(&format!("T{start}Z received<")), "{prompt}");
     // Every event in the feed is from that second, as many as the chart
     // said — plus any webhook redelivery in it, which the rates count once
