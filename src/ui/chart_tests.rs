@@ -91,3 +91,35 @@ fn sparkline_windows_80x24_and_120x40() {
     press(&mut app, KeyCode::Char('w'));
     insta::assert_snapshot!("sparklines_15m_80x24", screen(&app, 80, 24));
 }
+
+#[test]
+fn chart_draws_at_any_size_with_the_cursor_in_view() {
+    let mut app = on_the_burst();
+    for (w, h) in [(1, 1), (12, 4), (24, 8), (40, 12), (61, 10), (200, 50)] {
+        let s = screen(&app, w, h);
+        if w >= 40 {
+            assert!(s.contains("rate chart"), "{w}x{h}:\n{s}");
+        }
+    }
+    // 40 columns hold fewer than 60 buckets: the view follows the cursor
+    // to the oldest bucket and back to the newest.
+    let cursor_columns = |app: &App| {
+        let mut t = Terminal::new(TestBackend::new(40, 12)).unwrap();
+        t.draw(|f| super::draw(f, app)).unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..40u16)
+            .filter(|&x| (2..6u16).all(|y| buf[(x, y)].modifier.contains(ratatui::style::Modifier::REVERSED)))
+            .collect::<Vec<u16>>()
+    };
+    press(&mut app, KeyCode::Home);
+    let s = screen(&app, 40, 12);
+    assert!(s.contains("▶ 09:55:05–09:55:10"), "{s}");
+    let at_oldest = cursor_columns(&app);
+    press(&mut app, KeyCode::End);
+    let s = screen(&app, 40, 12);
+    assert!(s.contains("▶ 10:00:00–10:00:05"), "{s}");
+    let at_newest = cursor_columns(&app);
+    // The gutter at 40 columns is 8 wide (7 + 1), the plot 30 columns: the
+    // oldest bucket is its first column, the newest its last.
+    assert_eq!((at_oldest, at_newest), (vec![9], vec![38]));
+}

@@ -1,9 +1,10 @@
 //! The rate chart and the sparkline windows in the real binary against
 //! `evtop demo`'s loopback stream, in tmux: `w` changes the window, `r`
 //! opens the chart, `[` / `]` change its span, a bucket with events and
-//! `Enter` narrow the feed to that second, the prompt showing the terms.
+//! `Enter` narrow the feed to that second, the prompt showing the terms;
+//! and a replayed recording charted on its own clock.
 
-use crate::tui_tmux::{Tmux, command, feed_types};
+use crate::tui_tmux::{Tmux, command, command_with, feed_types};
 
 /// The cursor line of the chart: `▶ HH:MM:SS–HH:MM:SS all N (…)`, as
 /// (start clock, N).
@@ -107,4 +108,61 @@ fn demo_chart_zooms_and_enter_narrows_the_feed_to_a_second() {
     t.keys(&["q"]);
     let s = t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT="));
     assert!(s.contains("EVTOP-EXIT=0"), "{s}");
+}
+
+#[test]
+fn replay_charts_the_recordings_time_and_enter_lists_its_burst() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2026-11-22: a ping every 10 s from 09:55:05 to 09:59:55, a last one
+    // at 10:00:00, and 50 `charge.failed` in [09:58:00, 09:58:05).
+    let line = |id: &str, ty: &str, received: String| {
+        format!(
+            r#"{{"source":"payments","id":"{id}","type":"{ty}","time":null,"received":"{received}","data":{{}}}}"#
+        )
+    };
+    // `at`: seconds after 09:00:00 and milliseconds, as RFC 3339.
+    let at = |secs: u32, ms: u32| {
+        format!(
+            "2026-11-22T{:02}:{:02}:{:02}.{ms:03}Z",
+            9 + secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    };
+    let mut lines: Vec<(u32, u32, String)> = Vec::new();
+    for k in 0..30 {
+        let s = 55 * 60 + 5 + k * 10;
+        lines.push((s, 3, line(&format!("ping_{k}"), "ping", at(s, 3))));
+    }
+    for k in 0..50 {
+        let (s, ms) = (58 * 60 + k / 10, (k % 10) * 99);
+        lines.push((s, ms, line(&format!("evt_{k}"), "charge.failed", at(s, ms))));
+    }
+    lines.push((3600, 0, line("the_end", "ping", at(3600, 0))));
+    lines.sort_by_key(|(s, ms, _)| (*s, *ms));
+    let rec: Vec<String> = lines.into_iter().map(|(_, _, l)| l).collect();
+    std::fs::write(dir.path().join("rec.ndjson"), rec.join("\n") + "\n").unwrap();
+    let args = format!("replay --speed 0 {}/rec.ndjson", dir.path().display());
+    let t = Tmux::start(&command_with(dir.path(), "", &args), 120, 40);
+    t.wait(20, "the replay's last event", |s| s.contains("the_end"));
+    t.keys(&["r"]);
+    // The newest bucket is the recording's last, not today's.
+    t.wait(5, "the chart on the recording's clock", |s| {
+        s.contains("▶ 10:00:00–10:00:05 all 1")
+    });
+    for _ in 0..24 {
+        t.keys(&["Left"]);
+    }
+    t.wait(5, "the burst's bucket", |s| {
+        s.contains("▶ 09:58:00–09:58:05 all 50")
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait(5, "exactly the burst", |s| s.contains("feed 50 events"));
+    assert!(
+        s.contains("received>=2026-11-22T09:58:00Z received<2026-11-22T09:58:05Z"),
+        "{s}"
+    );
+    assert!(feed_types(&s).iter().all(|t| t == "charge.failed"), "{s}");
+    t.keys(&["Enter", "q"]);
+    t.wait(10, "evtop exited", |s| s.contains("EVTOP-EXIT=0"));
 }

@@ -87,7 +87,7 @@ pub(crate) fn command(dir: &Path) -> String {
 }
 
 /// `evtop ARGS` in the pane with extra environment `env`, then its exit code.
-fn command_with(dir: &Path, env: &str, args: &str) -> String {
+pub(crate) fn command_with(dir: &Path, env: &str, args: &str) -> String {
     format!(
         "env HOME={d} XDG_CONFIG_HOME={d}/xdg EVTOP_LOG_FILE={d}/evtop.log TERM=xterm-256color RUST_BACKTRACE=0 {env} {bin} {args}; echo EVTOP-EXIT=$?; sleep 60",
         d = dir.display(),
