@@ -90,6 +90,14 @@ fn sparkline_windows_80x24_and_120x40() {
     insta::assert_snapshot!("sparklines_5m_120x40", screen(&app, 120, 40));
     press(&mut app, KeyCode::Char('w'));
     insta::assert_snapshot!("sparklines_15m_80x24", screen(&app, 80, 24));
+    // Focused, the panel's title is longer: the window shows as its span.
+    press(&mut app, KeyCode::Char('t'));
+    let s = screen(&app, 120, 40);
+    let title = s.lines().find(|l| l.contains("▸ types")).unwrap();
+    assert!(title.contains(" 15m "), "{title}");
+    let s = screen(&app, 80, 24);
+    let title = s.lines().find(|l| l.contains("▸ types")).unwrap();
+    assert!(title.contains(" last 15m (w) "), "{title}");
 }
 
 #[test]

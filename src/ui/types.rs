@@ -26,11 +26,19 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         pane_title("types", is_focused, &theme),
         Span::styled(format!("{hint} "), theme.dim()),
     ]);
-    // The sparklines' window, right-aligned, when it fits beside the title.
-    let window = format!(" last {} (w) ", span_text(app.spark_seconds()));
-    let fits = title.width() + window.chars().count() + 2 <= area.width as usize;
+    // The sparklines' window, right-aligned: in full when it fits beside
+    // the title, else just the span.
+    let span = span_text(app.spark_seconds());
+    let room = (area.width as usize).saturating_sub(title.width() + 1);
+    let window = [
+        format!(" last {span} (w) "),
+        format!(" {span} "),
+        format!(" {span}"),
+    ]
+    .into_iter()
+    .find(|w| w.chars().count() <= room);
     let mut block = Block::new().borders(Borders::TOP | Borders::LEFT).title(title);
-    if fits {
+    if let Some(window) = window {
         block = block.title(Line::styled(window, theme.dim()).right_aligned());
     }
     let inner = block.inner(area);
