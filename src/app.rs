@@ -5,6 +5,7 @@
 //! performs the [`Action`]s it returns (quit, copy, export).
 
 mod catalog;
+mod chart;
 mod detail;
 mod input;
 mod markers;
@@ -15,6 +16,7 @@ mod view;
 use std::collections::{HashSet, VecDeque};
 
 pub use catalog::{CatalogView, Level};
+pub use chart::{CHART_BUCKETS, ChartView, MAX_CHART_TYPES, SPANS, rfc3339, type_term};
 pub use detail::Pinned;
 pub use input::Action;
 pub use markers::{MAX_MARKERS, Marker};
@@ -41,6 +43,8 @@ pub enum Overlay {
     State,
     /// The event catalog (`c`).
     Catalog,
+    /// The rate chart (`r`).
+    Chart,
 }
 
 /// Which event types the feed shows (the type panel's toggles).
@@ -91,6 +95,9 @@ pub struct Notice {
 pub const NOTICE_MS: i64 = 6000;
 /// Filter history entries kept.
 pub const HISTORY_MAX: usize = 100;
+/// The windows the type panel's sparklines cycle through with `w`, seconds.
+pub const SPARK_WINDOWS: [i64; 3] = [60, 5 * 60, 15 * 60];
+const _: () = assert!(SPARK_WINDOWS[2] <= crate::store::LONGEST_WINDOW_SECONDS);
 
 /// See the module docs.
 pub struct App {
@@ -128,6 +135,10 @@ pub struct App {
     pub overlay_scroll: u16,
     /// The catalog view's levels, cursors and rows (kept while closed).
     pub catalog: CatalogView,
+    /// The rate chart's zoom and cursor (kept while closed).
+    pub chart: ChartView,
+    /// Index into [`SPARK_WINDOWS`]: what the type panel's sparklines span.
+    pub spark_window: usize,
     pub notice: Option<Notice>,
     pub color: bool,
     /// Rows the feed pane had at the last draw (for PgUp/PgDn).
@@ -166,6 +177,8 @@ impl App {
             type_cursor: None,
             overlay_scroll: 0,
             catalog: CatalogView::default(),
+            chart: ChartView::default(),
+            spark_window: 0,
             notice: None,
             color,
             page: 20,
@@ -175,6 +188,17 @@ impl App {
         };
         app.refilter();
         app
+    }
+
+    /// "Now" for what reads time off events — rates, sparklines, the chart:
+    /// the frame's time, or in a replay the replay's clock ([`Store::clock`]).
+    pub fn clock(&self) -> i64 {
+        self.store.clock(self.now)
+    }
+
+    /// Seconds the type panel's sparklines span.
+    pub fn spark_seconds(&self) -> i64 {
+        SPARK_WINDOWS[self.spark_window % SPARK_WINDOWS.len()]
     }
 
     /// Take in source messages. Returns the sources that need a resync.
@@ -240,7 +264,8 @@ impl App {
     pub fn types_sorted(&self) -> Vec<u32> {
         let types = self.store.types();
         let mut ids: Vec<u32> = (0..types.len() as u32).collect();
-        let rate = |i: u32| types[i as usize].rate.rate(self.now);
+        let now = self.clock();
+        let rate = |i: u32| types[i as usize].rate.rate(now);
         ids.sort_by(|&a, &b| {
             rate(b)
                 .total_cmp(&rate(a))
@@ -282,6 +307,8 @@ impl App {
 
 #[cfg(test)]
 mod catalog_tests;
+#[cfg(test)]
+mod chart_tests;
 #[cfg(test)]
 pub(crate) mod fixture;
 #[cfg(test)]

@@ -69,7 +69,9 @@
 //!   demo's servers use [`shutdown::Tasks`], the same pair. Stopping waits for
 //!   all of them.
 //! - [`store`]: the single owner of buffered events (a compact ring),
-//!   per-source state documents and counters, per-type rates. Pure: no I/O,
+//!   per-source state documents and counters, per-type rate history
+//!   (counted at each event's `received`: what the sparklines and the rate
+//!   chart draw, in a replay on the recording's clock). Pure: no I/O,
 //!   no clock; the caller passes `now`.
 //! - [`filter`]: the filter language, shared by `tail` and the TUI (and
 //!   its help text, `evtop help filter` and `?`).

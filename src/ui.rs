@@ -15,11 +15,12 @@
 //! └─────────────────────────────────────────────────────────────────────────┘
 //! ```
 //! Below 100 columns the type panel goes under the feed; below 24 rows the
-//! detail takes the feed's place. Help (`?`), sources (`s`), state (`v`)
-//! and the catalog (`c`) are drawn over everything.
+//! detail takes the feed's place. Help (`?`), sources (`s`), state (`v`),
+//! the catalog (`c`) and the rate chart (`r`) are drawn over everything.
 
 mod catalog;
 mod catalog_fields;
+mod chart;
 mod detail;
 mod feed;
 mod help;
@@ -68,6 +69,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         Some(Overlay::Sources) => sources::draw(f, body, app),
         Some(Overlay::State) => state::draw(f, body, app),
         Some(Overlay::Catalog) => catalog::draw(f, body, app),
+        Some(Overlay::Chart) => chart::draw(f, body, app),
         None => {}
     }
 }
@@ -220,6 +222,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 #[cfg(test)]
 mod catalog_tests;
+#[cfg(test)]
+mod chart_tests;
 #[cfg(test)]
 mod reconcile_tests;
 #[cfg(test)]

@@ -14,6 +14,8 @@ mod websocket_servers;
 
 #[path = "integration/catalog_binary.rs"]
 mod catalog_binary;
+#[path = "integration/chart_tmux.rs"]
+mod chart_tmux;
 #[path = "integration/cli_binary.rs"]
 mod cli_binary;
 #[path = "integration/contract.rs"]

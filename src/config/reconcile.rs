@@ -1,8 +1,9 @@
 //! `[[reconcile]]` (SPEC 11.3): a poll source listing a provider's events
 //! (its truth) paired with a webhook source receiving the same events.
 //! Read in the raw step like `[[source]]` (unknown keys, TOML types) and
-//! validated after the sources, since it names them: `listed` must be a
-//! poll source in events mode, `delivered` a webhook source, `within`
+//! validated after the sources, since it names them: `listed` must list
+//! events and `delivered` receive deliveries (each kind says whether it
+//! can: [`crate::source::SourceKind::as_listed`], `as_delivered`), `within`
 //! longer than the listed source's poll interval.
 
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::kit::{Ctx, duration};
-use super::{ConfigError, MAX_NAME_LEN, PollMode, SourceKind, SourceSpec};
+use super::{ConfigError, MAX_NAME_LEN, SourceSpec};
 
 /// Keys a `[[reconcile]]` table may have.
 pub(super) const RECONCILE_KEYS: &[&str] = &["name", "listed", "delivered", "within"];
@@ -82,38 +83,14 @@ pub(super) fn validate(
         let listed = required(r.listed, "listed")?;
         let delivered = required(r.delivered, "delivered")?;
         let within_text = required(r.within, "within")?;
-        let interval = match &find(&ctx, "listed", &listed, sources)?.kind {
-            SourceKind::Poll(o) if o.mode == PollMode::Events => o.interval,
-            SourceKind::Poll(_) => {
-                return Err(ctx.invalid(
-                    "listed",
-                    format!(
-                        "source {listed:?} polls in mode = \"diff\"; it must list events (mode = \"events\") to be reconciled"
-                    ),
-                ));
-            }
-            other => {
-                return Err(ctx.invalid(
-                    "listed",
-                    format!(
-                        "source {listed:?} is of kind {:?}; `listed` must name a poll source (kind = \"poll\") listing the provider's events",
-                        other.kind().name
-                    ),
-                ));
-            }
-        };
-        match &find(&ctx, "delivered", &delivered, sources)?.kind {
-            SourceKind::Webhook(_) => {}
-            other => {
-                return Err(ctx.invalid(
-                    "delivered",
-                    format!(
-                        "source {delivered:?} is of kind {:?}; `delivered` must name a webhook source (kind = \"webhook\")",
-                        other.kind().name
-                    ),
-                ));
-            }
-        }
+        let interval = find(&ctx, "listed", &listed, sources)?
+            .kind
+            .as_listed()
+            .map_err(|why| ctx.invalid("listed", format!("source {listed:?} {why}")))?;
+        find(&ctx, "delivered", &delivered, sources)?
+            .kind
+            .as_delivered()
+            .map_err(|why| ctx.invalid("delivered", format!("source {delivered:?} {why}")))?;
         let within = duration(&ctx, "within", &within_text)?;
         if within <= interval {
             return Err(ctx.invalid(

@@ -35,7 +35,7 @@ pub mod http;
 pub mod page;
 pub mod wait;
 
-pub use config::{KIND, keeps_state};
+pub use config::{KIND, keeps_state, listed_interval};
 
 use std::sync::Arc;
 use std::time::Duration;

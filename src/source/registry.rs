@@ -306,6 +306,31 @@ impl SourceKind {
         }
     }
 
+    /// As `listed` of a `[[reconcile]]` (SPEC 11.3): a source listing a
+    /// provider's events again and again (a poll source in events mode),
+    /// with its poll interval; else why not, to follow `source "NAME" `.
+    pub fn as_listed(&self) -> Result<std::time::Duration, String> {
+        match self {
+            SourceKind::Poll(o) => poll::listed_interval(o),
+            other => Err(format!(
+                "is of kind {:?}; `listed` must name a poll source (kind = \"poll\") listing the provider's events",
+                other.kind().name
+            )),
+        }
+    }
+
+    /// As `delivered` of a `[[reconcile]]`: a source receiving the
+    /// provider's deliveries (a webhook source); else why not.
+    pub fn as_delivered(&self) -> Result<(), String> {
+        match self {
+            SourceKind::Webhook(_) => Ok(()),
+            other => Err(format!(
+                "is of kind {:?}; `delivered` must name a webhook source (kind = \"webhook\")",
+                other.kind().name
+            )),
+        }
+    }
+
     /// Whether the source keeps a state document (a snapshot its patches
     /// apply to).
     pub fn keeps_state(&self) -> bool {

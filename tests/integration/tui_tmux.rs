@@ -6,12 +6,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+    pub(crate) fn start(cmd: &str, w: u16, h: u16) -> Tmux {
         let socket = format!("evtop-test-{}-{}", std::process::id(), fastrand::u32(..));
         let ok = Command::new("tmux")
             .args([
@@ -33,7 +33,7 @@ impl Tmux {
         Tmux { socket }
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket])
             .args(args)
@@ -42,24 +42,24 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p"])
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for k in keys {
             self.tmux(&["send-keys", k]);
             std::thread::sleep(Duration::from_millis(150));
         }
     }
 
-    fn literal(&self, text: &str) {
+    pub(crate) fn literal(&self, text: &str) {
         self.tmux(&["send-keys", "-l", text]);
         std::thread::sleep(Duration::from_millis(150));
     }
 
     /// Wait until the screen satisfies `pred`; panics with the screen after `secs`.
-    fn wait(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
@@ -82,12 +82,12 @@ impl Drop for Tmux {
     }
 }
 
-fn command(dir: &Path) -> String {
+pub(crate) fn command(dir: &Path) -> String {
     command_with(dir, "", "demo")
 }
 
 /// `evtop ARGS` in the pane with extra environment `env`, then its exit code.
-fn command_with(dir: &Path, env: &str, args: &str) -> String {
+pub(crate) fn command_with(dir: &Path, env: &str, args: &str) -> String {
     format!(
         "env HOME={d} XDG_CONFIG_HOME={d}/xdg EVTOP_LOG_FILE={d}/evtop.log TERM=xterm-256color RUST_BACKTRACE=0 {env} {bin} {args}; echo EVTOP-EXIT=$?; sleep 60",
         d = dir.display(),
@@ -158,7 +158,7 @@ fn a_panic_restores_the_terminal() {
 }
 
 /// Feed rows of the screen: lines that start with a clock.
-fn feed_types(screen: &str) -> Vec<String> {
+pub(crate) fn feed_types(screen: &str) -> Vec<String> {
     screen
         .lines()
         .filter(|l| l.len() > 13 && l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':')

@@ -55,6 +55,17 @@ pub fn keeps_state(opts: &PollOptions) -> bool {
     opts.mode == PollMode::Diff
 }
 
+/// As `listed` of a `[[reconcile]]` (SPEC 11.3): a polling source in
+/// events mode lists a provider's events; its interval, or why not.
+pub fn listed_interval(opts: &PollOptions) -> Result<std::time::Duration, String> {
+    match opts.mode {
+        PollMode::Events => Ok(opts.interval),
+        PollMode::Diff => Err(
+            "polls in mode = \"diff\"; it must list events (mode = \"events\") to be reconciled".to_owned(),
+        ),
+    }
+}
+
 /// A `[[source]]` with `kind = "poll"`.
 fn parse(
     raw: &RawSource,
