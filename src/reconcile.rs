@@ -116,6 +116,7 @@ pub struct Pairing {
     pub listed: SourceId,
     /// The webhook source's id.
     pub delivered: SourceId,
+    within: std::time::Duration,
     /// The listed source sent its backlog ([`SourceMsg::CaughtUp`]).
     caught_up: bool,
     ids: Ids,
@@ -134,6 +135,11 @@ impl Pairing {
     /// Ids waiting for their other side now.
     pub fn waiting(&self) -> usize {
         self.ids.waiting()
+    }
+
+    /// Its `within`.
+    pub fn within(&self) -> std::time::Duration {
+        self.within
     }
 
     /// Ids kept now (at most [`MAX_IDS`]).
@@ -176,6 +182,7 @@ impl Reconcile {
                     listed: id_of(&spec.listed)?,
                     delivered: id_of(&spec.delivered)?,
                     caught_up: false,
+                    within: spec.within,
                     ids: Ids::new(
                         ms(spec.within),
                         ms(spec.within).saturating_add(ms(spec.interval)),

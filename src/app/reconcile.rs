@@ -21,13 +21,17 @@ pub const MAX_MARKED: usize = 10_000;
 /// The events marked by findings, by id, bounded.
 #[derive(Debug, Default)]
 pub struct Marked {
-    by_id: HashMap<Arc<str>, (SourceId, Missing)>,
+    by_id: HashMap<Arc<str>, (SourceId, Missing, usize)>,
     order: VecDeque<Arc<str>>,
 }
 
 impl Marked {
     fn insert(&mut self, f: &Finding) {
-        if self.by_id.insert(f.id.clone(), (f.source, f.missing)).is_some() {
+        if self
+            .by_id
+            .insert(f.id.clone(), (f.source, f.missing, f.pairing))
+            .is_some()
+        {
             return;
         }
         if self.order.len() == MAX_MARKED
@@ -38,12 +42,13 @@ impl Marked {
         self.order.push_back(f.id.clone());
     }
 
-    /// What is missing for the event `id` of `source`, if a finding marked it.
-    pub fn get(&self, source: SourceId, id: &str) -> Option<Missing> {
+    /// What is missing for the event `id` of `source`, and the pairing
+    /// that found it, if a finding marked it.
+    pub fn get(&self, source: SourceId, id: &str) -> Option<(Missing, usize)> {
         self.by_id
             .get(id)
-            .filter(|(s, _)| *s == source)
-            .map(|(_, missing)| *missing)
+            .filter(|(s, _, _)| *s == source)
+            .map(|(_, missing, pairing)| (*missing, *pairing))
     }
 
     /// Marks kept.
@@ -93,7 +98,20 @@ impl App {
     /// What a finding says is missing for this event, if any: the feed's
     /// mark.
     pub fn reconcile_mark(&self, source: SourceId, id: Option<&str>) -> Option<Missing> {
-        id.and_then(|id| self.marked.get(source, id))
+        id.and_then(|id| self.marked.get(source, id)).map(|(m, _)| m)
+    }
+
+    /// The detail pane's words for a marked event: `not delivered within
+    /// 2m (stripe webhooks)`.
+    pub fn reconcile_detail(&self, source: SourceId, id: Option<&str>) -> Option<String> {
+        let (missing, pairing) = id.and_then(|id| self.marked.get(source, id))?;
+        let p = self.reconcile.pairings().get(pairing)?;
+        Some(format!(
+            "{} within {} ({})",
+            missing.words(),
+            humantime::format_duration(p.within()),
+            p.name
+        ))
     }
 
     /// Findings so far, all pairings: (not delivered, not listed).

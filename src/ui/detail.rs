@@ -106,6 +106,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             lines.push(field(label, reason.clone(), theme.warn()));
         }
     }
+    if let Some(words) = app.reconcile_detail(pin.event.source, e.id) {
+        lines.push(field(
+            "reconcile",
+            format!("{} {words}", super::reconcile::MARK),
+            theme.error(),
+        ));
+    }
     let parsed = if e.json {
         serde_json::from_str::<serde_json::Value>(e.data).ok()
     } else {

@@ -107,3 +107,32 @@ fn the_sources_view_shows_each_pairing_with_its_counts_and_memory() {
     assert!(s.contains("matched 1   waiting 0   backlog 1"), "{s}");
     insta::assert_snapshot!("reconcile_sources_120x40", s);
 }
+
+#[test]
+fn the_detail_of_a_marked_event_says_what_is_missing() {
+    let mut app = app();
+    let key = |app: &mut App, c| app.handle(&CEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app, 120, 40);
+    assert!(
+        s.contains("reconcile ⊘ not listed within 2s (stripe webhooks)"),
+        "{s}"
+    );
+    for c in [KeyCode::Esc, KeyCode::Char('k'), KeyCode::Enter] {
+        key(&mut app, c);
+    }
+    let s = screen(&app, 120, 40);
+    assert!(
+        s.contains("id evt_1") && !s.contains("reconcile ⊘"),
+        "hooks evt_1 was delivered and listed:\n{s}"
+    );
+    for c in [KeyCode::Esc, KeyCode::Char('k'), KeyCode::Enter] {
+        key(&mut app, c);
+    }
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("id evt_2"), "{s}");
+    assert!(
+        s.contains("reconcile ⊘ not delivered within 2s (stripe webhooks)"),
+        "{s}"
+    );
+}
