@@ -19,7 +19,7 @@
 //!   (a retry of an old event); both are still remembered, so their other
 //!   side is no finding either.
 //! - A redelivery or a second listing of an id is not a new sighting.
-//! - **Memory** is bounded ([`pairing`]): ids are forgotten `within` plus
+//! - **Memory** is bounded ([`Ids`]): ids are forgotten `within` plus
 //!   the listed source's poll interval after they were first seen, and at
 //!   most [`MAX_IDS`] are kept per pairing; both are counted.
 //! - Each finding is made once, at the first observation or tick after its
