@@ -132,6 +132,9 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             _ = sigint.recv() => break 'run End::Asked,
             _ = sigterm.recv() => break 'run End::Asked,
             (f, n) = printer.stopped() => break 'run End::Printer(f, n),
+            // Not ticked while a batch waits for a stalled stdout: the
+            // deliveries waiting in the channel meanwhile must be seen
+            // before their listings' deadlines are judged.
             _ = reconcile_tick.tick(), if !reconcile.is_empty() => {
                 for f in reconcile.tick(store.clock(now_millis())) {
                     diag.line(reconcile.line(&f));
