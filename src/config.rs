@@ -31,6 +31,7 @@
 //! [`Config::secrets`] (for [`mask_secrets`] over anything printed) and shown
 //! as `***` in [`SourceSpec::url_display`] and [`HeaderSpec::display`].
 
+mod alert;
 mod cli;
 mod expand;
 pub mod kit;
@@ -101,6 +102,8 @@ pub struct Config {
     /// `--contract FILE`, loaded and compiled (SPEC 10): what `tail` and the
     /// TUI check every event against.
     pub contract: Option<std::sync::Arc<crate::contract::Contract>>,
+    /// `[[alert]]` tables, in file order, names unique (SPEC 11.2).
+    pub alerts: Vec<crate::alert::AlertSpec>,
 }
 
 /// `[settings]`: limits shared by all sources.

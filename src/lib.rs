@@ -109,6 +109,7 @@
 //! is answered first, then queued without waiting, and counted as dropped
 //! if the consumer has fallen that far behind.
 
+pub mod alert;
 pub mod app;
 pub mod catalog;
 pub mod cli;

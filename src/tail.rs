@@ -3,6 +3,7 @@
 //! the source name. Its exit status says whether any source ever worked
 //! (`tail/health.rs`).
 
+pub mod alerts;
 pub mod health;
 mod printer;
 pub mod stderr;
@@ -120,9 +121,15 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
 
     let mut msgs = Vec::with_capacity(BATCH);
     let mut health = health::Health::new(config.sources.iter().map(|s| s.name.clone()));
+    let mut alerts =
+        alerts::TailAlerts::new(&config.alerts, &store, store.clock(now_millis()), diag.sender());
     let end = 'run: loop {
         let n = tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH) => n,
+            wake = alerts.wake() => {
+                alerts.woke(wake, &store, store.clock(now_millis()));
+                continue 'run;
+            }
             _ = sleep_until(deadline) => break 'run End::Asked,
             _ = sigint.recv() => break 'run End::Asked,
             _ = sigterm.recv() => break 'run End::Asked,
@@ -162,6 +169,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                 diag.line(format!("{}: {}", inert(&s.name), inert(why)));
                 engine.resync(id);
             }
+            // Before the printer, which may drop under a stalled stdout.
+            alerts.observe(&store, &events, store.clock(now_millis()));
             batch_bytes += events.iter().map(held_bytes).sum::<usize>();
             if batch.is_empty() {
                 batch = events;
@@ -171,17 +180,37 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             if batch_bytes >= PRINT_BATCH_BYTES {
                 batch_bytes = 0;
                 let full = std::mem::take(&mut batch);
-                if let Some(end) = hand_over(&printer, full, deadline, &mut sigint, &mut sigterm).await {
+                if let Some(end) = hand_over(
+                    &printer,
+                    full,
+                    deadline,
+                    (&mut sigint, &mut sigterm),
+                    &mut alerts,
+                    &store,
+                )
+                .await
+                {
                     break 'run end;
                 }
             }
         }
+        alerts.evaluate(&store, store.clock(now_millis()));
         if !batch.is_empty() {
-            if let Some(end) = hand_over(&printer, batch, deadline, &mut sigint, &mut sigterm).await {
+            if let Some(end) = hand_over(
+                &printer,
+                batch,
+                deadline,
+                (&mut sigint, &mut sigterm),
+                &mut alerts,
+                &store,
+            )
+            .await
+            {
                 break 'run end;
             }
         }
     };
+    alerts.finish(EXIT_GRACE).await;
     let mut code = u8::from(matches!(end, End::Failing));
     if code == 0 && health.exit_code() != 0 {
         diag.line(format!(
@@ -232,19 +261,26 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
 
 /// Queue a batch for the printer, waiting for room: this is where a slow
 /// reader pushes back on SSE and polling sources. A signal or the deadline
-/// ends the wait.
+/// ends the wait; alerts keep their tick (and `exec` failures their lines)
+/// meanwhile.
 async fn hand_over(
     printer: &Printer,
     batch: Vec<Event>,
     deadline: Option<Instant>,
-    sigint: &mut Signal,
-    sigterm: &mut Signal,
+    (sigint, sigterm): (&mut Signal, &mut Signal),
+    alerts: &mut alerts::TailAlerts,
+    store: &Store,
 ) -> Option<End> {
-    tokio::select! {
-        _ = printer.send(batch) => None,
-        _ = sleep_until(deadline) => Some(End::Asked),
-        _ = sigint.recv() => Some(End::Asked),
-        _ = sigterm.recv() => Some(End::Asked),
+    let send = printer.send(batch);
+    tokio::pin!(send);
+    loop {
+        tokio::select! {
+            _ = &mut send => return None,
+            _ = sleep_until(deadline) => return Some(End::Asked),
+            _ = sigint.recv() => return Some(End::Asked),
+            _ = sigterm.recv() => return Some(End::Asked),
+            wake = alerts.wake() => alerts.woke(wake, store, store.clock(now_millis())),
+        }
     }
 }
 

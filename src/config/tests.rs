@@ -2,6 +2,7 @@
 //! mismatches, syntax/shape/validation errors and `${VAR}` expansion.
 //! Lookup, command-line sources, merge and masking live in `tests/`.
 
+mod alert;
 mod cli;
 mod lookup;
 mod text;

@@ -43,6 +43,7 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
         sources.push(source(raw_source, &ctx, env, &mut secrets)?);
     }
     registry::check_all(&sources)?;
+    let alerts = super::alert::alerts(raw.alert, file)?;
     let mut seen = std::collections::HashSet::new();
     secrets.retain(|s| seen.insert(s.clone()));
     Ok(Config {
@@ -51,6 +52,7 @@ pub(super) fn validate(raw: RawFile, file: &str, env: Env) -> Result<Config, Con
         secrets,
         path: None,
         contract: None,
+        alerts,
     })
 }
 

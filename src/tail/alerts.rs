@@ -1,0 +1,147 @@
+//! Alerts in `tail` (SPEC 11.2): evaluated on the runtime thread as events
+//! are taken in, before the hand-over to the printer (which may drop under
+//! a stalled stdout; alerts must not), at the end of every turn and on a
+//! 1 s tick. A state change is a stderr line through [`Diagnostics`]
+//! (never blocking): `alert: NAME firing: 7 in 1m`, `alert: NAME
+//! resolved`; `exec` runs as for the TUI; its failures are stderr lines.
+//!
+//! `notify` in `tail`: when stderr is a terminal, the bell and the desktop
+//! notification bytes follow the alert's line on stderr; when it is not (a
+//! pipe, a file, a log collector), nothing is written for them.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crate::alert::exec::{Failure, Runner};
+use crate::alert::{AlertSpec, Alerts, Change, notify};
+use crate::event::Event;
+use crate::sanitize::inert;
+use crate::source::Status;
+use crate::store::Store;
+
+use super::LineSender;
+
+/// How often alerts are decided when no event arrives.
+pub const TICK: Duration = Duration::from_secs(1);
+
+/// What woke the loop for alerts.
+pub enum Wake {
+    /// The 1 s tick.
+    Tick,
+    /// An `exec` failed.
+    Failed(Failure),
+}
+
+/// The alerts of a `tail` run and what acts on their changes.
+pub struct TailAlerts {
+    alerts: Alerts,
+    runner: Runner,
+    tick: tokio::time::Interval,
+    /// Write `notify` bytes after the line (stderr is a terminal).
+    notify: bool,
+    /// The stderr thread's queue (drop this before `Diagnostics::finish`).
+    diag: LineSender,
+}
+
+impl TailAlerts {
+    /// The alerts of `specs` over the store's sources, at `now`.
+    pub fn new(specs: &[AlertSpec], store: &Store, now: i64, diag: LineSender) -> Self {
+        let names: Vec<&str> = store.sources().iter().map(|s| s.name.as_str()).collect();
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        TailAlerts {
+            alerts: Alerts::new(specs, &names, now),
+            runner: Runner::new(),
+            tick,
+            notify: std::io::stderr().is_terminal(),
+            diag,
+        }
+    }
+
+    /// The evaluator, e.g. for reconciliation to register with and report
+    /// to ([`Alerts::register`], [`Alerts::report`]); call
+    /// [`TailAlerts::act`] after reporting.
+    pub fn alerts_mut(&mut self) -> &mut Alerts {
+        &mut self.alerts
+    }
+
+    /// Take in a batch of events at `now` (the store's clock).
+    pub fn observe(&mut self, store: &Store, events: &[Event], now: i64) {
+        if self.alerts.is_empty() {
+            return;
+        }
+        for ev in events {
+            self.alerts.observe(&ev.as_ref(store.source_name(ev.source)), now);
+        }
+    }
+
+    /// Decide every alert at `now` and act on what changed.
+    pub fn evaluate(&mut self, store: &Store, now: i64) {
+        if self.alerts.is_empty() {
+            return;
+        }
+        let sources = store.sources();
+        self.alerts.evaluate(now, |id| {
+            sources
+                .get(id as usize)
+                .is_some_and(|s| matches!(s.status, Status::Live(_)))
+        });
+        self.act();
+    }
+
+    /// Print and run what changed since the last call.
+    pub fn act(&mut self) {
+        for change in self.alerts.drain() {
+            self.diag.line(self.line(&change));
+            if let Some(f) = self.runner.run(&change) {
+                self.failed(f);
+            }
+        }
+    }
+
+    /// Act on what [`TailAlerts::wake`] returned, at `now`.
+    pub fn woke(&mut self, wake: Wake, store: &Store, now: i64) {
+        match wake {
+            Wake::Tick => self.evaluate(store, now),
+            Wake::Failed(f) => self.failed(f),
+        }
+    }
+
+    /// The next tick or `exec` failure; never, without alerts.
+    pub async fn wake(&mut self) -> Wake {
+        if self.alerts.is_empty() {
+            return std::future::pending().await;
+        }
+        tokio::select! {
+            _ = self.tick.tick() => Wake::Tick,
+            f = self.runner.failure() => Wake::Failed(f),
+        }
+    }
+
+    /// Report an `exec` failure on stderr.
+    pub fn failed(&mut self, f: Failure) {
+        self.diag
+            .line(format!("alert: {}: {}", inert(&f.name), inert(&f.text)));
+    }
+
+    /// Let running `exec`s end, waiting at most `grace`; report failures.
+    pub async fn finish(mut self, grace: Duration) {
+        self.runner.finish(grace).await;
+        for f in self.runner.failures() {
+            self.failed(f);
+        }
+    }
+
+    /// The stderr line of a change, with the notification bytes when
+    /// stderr is a terminal.
+    fn line(&self, change: &Change) -> String {
+        let mut line = inert(&change.line()).into_owned();
+        if self.notify && change.notify.any() {
+            let title = format!("evtop: {}", change.name);
+            let body = format!("{} {}", change.state(), change.text);
+            let bytes = notify::sequence(change.notify, &title, body.trim());
+            line.push_str(&String::from_utf8_lossy(&bytes));
+        }
+        line
+    }
+}
