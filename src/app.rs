@@ -4,6 +4,7 @@
 //! the loop in `tui.rs` feeds it source messages, input and the time, and
 //! performs the [`Action`]s it returns (quit, copy, export).
 
+mod alerts;
 mod catalog;
 mod detail;
 mod input;
@@ -39,6 +40,8 @@ pub enum Overlay {
     State,
     /// The event catalog (`c`).
     Catalog,
+    /// Alerts: state, value, since when, history (`!`).
+    Alerts,
 }
 
 /// Which event types the feed shows (the type panel's toggles).
@@ -127,6 +130,8 @@ pub struct App {
     /// The catalog view's levels, cursors and rows (kept while closed).
     pub catalog: CatalogView,
     pub notice: Option<Notice>,
+    /// `[[alert]]`s and external findings ([`App::with_alerts`]).
+    pub alerts: crate::alert::Alerts,
     pub color: bool,
     /// Rows the feed pane had at the last draw (for PgUp/PgDn).
     pub page: usize,
@@ -161,6 +166,7 @@ impl App {
             overlay_scroll: 0,
             catalog: CatalogView::default(),
             notice: None,
+            alerts: crate::alert::Alerts::default(),
             color,
             page: 20,
             incremental: false,
@@ -178,10 +184,17 @@ impl App {
             if let SourceMsg::Status { source, status } = &msg {
                 self.note_status(*source, status);
             }
-            if let Some(id) = self.store.ingest(msg, self.now, |_, _| {}) {
+            let (alerts, clock) = (&mut self.alerts, self.store.clock(self.now));
+            let watch = !alerts.is_empty();
+            if let Some(id) = self.store.ingest(msg, self.now, |_, ev| {
+                if watch {
+                    alerts.observe(&ev, clock);
+                }
+            }) {
                 resync.push(id);
             }
         }
+        self.evaluate_alerts();
         self.prune_markers();
         self.catalog.touch();
         self.feed

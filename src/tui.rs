@@ -7,6 +7,8 @@
 //! The loop is generic over the ratatui backend and the input stream, so
 //! tests drive the real loop on a `TestBackend` with scripted keys.
 
+mod alerts;
+
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,7 +71,7 @@ pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<
     if let Some(c) = &config.contract {
         store = store.with_contract(c.clone());
     }
-    let mut app = App::new(store, filter, color, now_millis());
+    let mut app = App::new(store, filter, color, now_millis()).with_alerts(&config.alerts);
     app.incremental = true;
     install_panic_hook();
     let mut terminal = setup().context("cannot set up the terminal")?;
@@ -125,7 +127,11 @@ fn install_panic_hook() {
     }));
 }
 
-/// The loop itself. `clipboard` receives OSC 52 sequences (the terminal).
+/// Time the loop waits at its end for `exec`s still running.
+pub const EXEC_EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// The loop itself. `clipboard` is the terminal: it receives OSC 52
+/// sequences and alerts' notifications (BEL, OSC 777, OSC 9).
 pub async fn run_loop<B, S>(
     terminal: &mut Terminal<B>,
     mut input: S,
@@ -150,6 +156,7 @@ where
     let mut last_draw = tokio::time::Instant::now();
     let mut last_second = 0;
     let mut sources_open = true;
+    let mut effects = alerts::Effects::default();
     loop {
         tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH), if sources_open => {
@@ -161,7 +168,13 @@ where
                 for id in app.ingest(msgs.drain(..)) {
                     engine.resync(id);
                 }
+                effects.act(app, clipboard);
                 data_dirty = true;
+            }
+            f = effects.runner.failure() => {
+                app.now = now_millis();
+                app.alert_failed(f);
+                input_dirty = true;
             }
             ev = input.next() => {
                 let Some(ev) = ev else { break };
@@ -191,6 +204,10 @@ where
                 let second = app.now / 1000;
                 let second_changed = second != last_second;
                 last_second = second;
+                if second_changed {
+                    app.evaluate_alerts();
+                    input_dirty |= effects.act(app, clipboard);
+                }
                 if frame_due(input_dirty, data_dirty, second_changed, last_draw.elapsed(), frame) {
                     let size = terminal.size()?;
                     app.page = usize::from(size.height.saturating_sub(6)).max(1);
@@ -205,6 +222,7 @@ where
             _ = int_sig.recv() => break,
         }
     }
+    effects.runner.finish(EXEC_EXIT_GRACE).await;
     Ok(0)
 }
 

@@ -149,6 +149,17 @@ pub struct Change {
 }
 
 impl Change {
+    /// The bytes of its `notify` (bell, desktop notification): only for a
+    /// firing; empty for a resolution or when the alert asks for nothing.
+    pub fn notify_bytes(&self) -> Vec<u8> {
+        if !self.firing || !self.notify.any() {
+            return Vec::new();
+        }
+        let title = format!("evtop: {}", self.name);
+        let body = format!("{} {}", self.state(), self.text);
+        super::notify::sequence(self.notify, &title, body.trim())
+    }
+
     /// `firing` or `resolved`.
     pub fn state(&self) -> &'static str {
         if self.firing { "firing" } else { "resolved" }

@@ -18,6 +18,33 @@ use super::Notify;
 /// notifications, and the rest belongs in the `!` view.
 pub const MAX_NOTIFY_CHARS: usize = 200;
 
+/// Least time between two notifications of one alert, ms: an `each` alert
+/// on a busy type must not ring a thousand bells a second. A firing inside
+/// it is still printed, shown and `exec`'d.
+pub const NOTIFY_MIN_GAP_MS: i64 = 1000;
+
+/// Which alerts may notify now ([`NOTIFY_MIN_GAP_MS`]).
+#[derive(Debug, Default)]
+pub struct Limiter {
+    last: Vec<Option<i64>>,
+}
+
+impl Limiter {
+    /// Whether alert `alert` may notify at `now` (ms); if so, counts it.
+    pub fn allow(&mut self, alert: usize, now: i64) -> bool {
+        if self.last.len() <= alert {
+            self.last.resize(alert + 1, None);
+        }
+        match self.last[alert] {
+            Some(t) if now - t < NOTIFY_MIN_GAP_MS && now >= t => false,
+            _ => {
+                self.last[alert] = Some(now);
+                true
+            }
+        }
+    }
+}
+
 /// The bytes to write for `notify` with this title and body (empty when
 /// nothing is asked for).
 pub fn sequence(notify: Notify, title: &str, body: &str) -> Vec<u8> {
@@ -65,6 +92,11 @@ mod tests {
             desktop: false,
         };
         assert_eq!(sequence(bell, "a", "b"), b"\x07".to_vec());
+        let mut limit = Limiter::default();
+        assert!(limit.allow(3, 10_000));
+        assert!(!limit.allow(3, 10_000 + NOTIFY_MIN_GAP_MS - 1));
+        assert!(limit.allow(0, 10_000), "per alert");
+        assert!(limit.allow(3, 10_000 + NOTIFY_MIN_GAP_MS));
         let long = "x".repeat(MAX_NOTIFY_CHARS + 5);
         assert_eq!(clean(&long, false).chars().count(), MAX_NOTIFY_CHARS);
     }

@@ -59,6 +59,7 @@ impl App {
                 KeyCode::Char('s') => self.open(Overlay::Sources),
                 KeyCode::Char('v') => self.open(Overlay::State),
                 KeyCode::Char('c') => self.open_catalog(),
+                KeyCode::Char('!') => self.toggle_alerts(),
                 KeyCode::Char('j') | KeyCode::Down => {
                     self.overlay_scroll = self.overlay_scroll.saturating_add(1)
                 }
@@ -86,6 +87,7 @@ impl App {
             KeyCode::Char('s') => self.open(Overlay::Sources),
             KeyCode::Char('v') => self.open(Overlay::State),
             KeyCode::Char('c') => self.open_catalog(),
+            KeyCode::Char('!') => self.toggle_alerts(),
             KeyCode::Char('/') => {
                 self.prompt = Some(Prompt::with(self.filter.source_text().to_owned()));
             }

@@ -13,7 +13,8 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use crate::alert::exec::{Failure, Runner};
-use crate::alert::{AlertSpec, Alerts, Change, notify};
+use crate::alert::notify::Limiter;
+use crate::alert::{AlertSpec, Alerts, Change};
 use crate::event::Event;
 use crate::sanitize::inert;
 use crate::source::Status;
@@ -39,6 +40,7 @@ pub struct TailAlerts {
     tick: tokio::time::Interval,
     /// Write `notify` bytes after the line (stderr is a terminal).
     notify: bool,
+    limiter: Limiter,
     /// The stderr thread's queue (drop this before `Diagnostics::finish`).
     diag: LineSender,
 }
@@ -54,6 +56,7 @@ impl TailAlerts {
             runner: Runner::new(),
             tick,
             notify: std::io::stderr().is_terminal(),
+            limiter: Limiter::default(),
             diag,
         }
     }
@@ -92,7 +95,8 @@ impl TailAlerts {
     /// Print and run what changed since the last call.
     pub fn act(&mut self) {
         for change in self.alerts.drain() {
-            self.diag.line(self.line(&change));
+            let line = self.line(&change);
+            self.diag.line(line);
             if let Some(f) = self.runner.run(&change) {
                 self.failed(f);
             }
@@ -133,14 +137,14 @@ impl TailAlerts {
     }
 
     /// The stderr line of a change, with the notification bytes when
-    /// stderr is a terminal.
-    fn line(&self, change: &Change) -> String {
+    /// stderr is a terminal (at most one a second per alert).
+    fn line(&mut self, change: &Change) -> String {
         let mut line = inert(&change.line()).into_owned();
-        if self.notify && change.notify.any() {
-            let title = format!("evtop: {}", change.name);
-            let body = format!("{} {}", change.state(), change.text);
-            let bytes = notify::sequence(change.notify, &title, body.trim());
-            line.push_str(&String::from_utf8_lossy(&bytes));
+        if self.notify {
+            let bytes = change.notify_bytes();
+            if !bytes.is_empty() && self.limiter.allow(change.alert, change.at) {
+                line.push_str(&String::from_utf8_lossy(&bytes));
+            }
         }
         line
     }

@@ -54,6 +54,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "c",
         "catalog: types by count; Enter fields, Enter values; f filters the feed; y copies the schema",
     ),
+    (
+        "!",
+        "alerts ([[alert]] in the config): state, value, since when, rule, history",
+    ),
     ("y", "copy the selected event's JSON (OSC 52, works over SSH)"),
     ("e", "export the filtered feed to an NDJSON file"),
     ("?", "this help"),
