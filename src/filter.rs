@@ -19,15 +19,27 @@
 //! | `attempt OP N` | a webhook delivery's attempt number (`attempt>1`: redeliveries) |
 //! | `forward:2xx` / `forward:502` | what the app behind a webhook's `forward_to` answered |
 //! | `drift` | the event failed its `--contract` (SPEC 10; never without one) |
+//! | `since:DUR` | received within the last DUR: `received >= now - DUR` |
+//! | `until:DUR` | received at least DUR ago: `received <= now - DUR` |
+//! | `received OP T` | when evtop received it compares with T; OP is `>` `>=` `<` `<=` |
+//! | `time OP T` | the event's own time (`time_pointer`) compares with T; never holds without one |
 //! | `-TERM` | the term does not hold |
 //!
 //! Webhook terms (`filter/meta.rs`) never hold for events of other kinds of
 //! source. A term that looks like a keyword or a comparison but is not
-//! (`typ:x`, `Type:x`, `amount>5`, `drift:x`) is an error suggesting what
-//! was meant, and the terms a later section adds (`since:`, `time>…`) are
-//! errors saying they are not supported yet (`filter/guard.rs`): a typo never
-//! becomes a silent word search. Quoted text is always a word (`"a=b"`).
+//! (`typ:x`, `Type:x`, `amount>5`, `drift:x`, `time:x`) is an error
+//! suggesting what was meant (`filter/guard.rs`): a typo never becomes a
+//! silent word search. Quoted text is always a word (`"a=b"`).
 //! [`FILTER_HELP`] is the user-facing summary (`evtop help filter`, `?`).
+//!
+//! * **Time** (`filter/time.rs`, SPEC 11.1): DUR is a humantime duration
+//!   in whole milliseconds (`500ms`, `30s`, `5m`, `2h`, `1d`, `1h30m`); T is
+//!   an RFC 3339 time with any offset and fraction (compared exactly, not
+//!   rounded to the millisecond) or a UTC clock time of today,
+//!   `HH:MM[:SS[.fff]]`, today being the UTC date of now. The filter reads
+//!   no clock: "now" is what the caller last gave [`Filter::set_now`] (from
+//!   [`crate::store::Store::clock`]: the wall clock, or a replay's clock),
+//!   and [`Filter::is_relative`] says whether the verdict depends on it.
 //!
 //! * **Quoting.** Any part of a term may be double-quoted (`"two words"`,
 //!   `.name="a b"`, `."a.b".c`, `-"two words"`). Inside quotes `\"` and `\\`
@@ -105,8 +117,10 @@ mod meta;
 mod parse;
 #[cfg(test)]
 mod tests;
+mod time;
 
 pub use help::FILTER_HELP;
+pub use time::Window;
 
 use std::cmp::Ordering;
 
@@ -139,6 +153,8 @@ pub struct Filter {
     sources: Vec<Glob>,
     /// Every other term, AND-ed, cheapest first (see [`Test::cost`]).
     terms: Vec<Term>,
+    /// "Now" for the time terms, unix ms ([`Filter::set_now`]; 0 until set).
+    now: i64,
 }
 
 /// The empty filter: matches every event.
@@ -149,6 +165,7 @@ impl Default for Filter {
             types: Vec::new(),
             sources: Vec::new(),
             terms: Vec::new(),
+            now: 0,
         }
     }
 }
@@ -175,6 +192,8 @@ enum Test {
     Meta(meta::Meta),
     /// `drift`: the event failed its contract ([`EventRef::drift`]).
     Drift,
+    /// `since:`, `until:`, `received OP T`, `time OP T` (`filter/time.rs`).
+    Time(time::TimeTest),
 }
 
 /// What a filter's `drift` / `-drift` terms ask of an event's drift verdict,
@@ -291,6 +310,7 @@ impl Filter {
             types: Vec::new(),
             sources: Vec::new(),
             terms: Vec::new(),
+            now: 0,
         };
         for raw in parse::split(text)? {
             match parse::term(&raw)? {
@@ -346,7 +366,7 @@ impl Filter {
             let held = match &term.test {
                 Test::Type(glob) => glob.is_match(ty),
                 Test::Source(glob) => glob.is_match(source),
-                Test::Word(_) | Test::Field(_) | Test::Meta(_) | Test::Drift => return None,
+                Test::Word(_) | Test::Field(_) | Test::Meta(_) | Test::Drift | Test::Time(_) => return None,
             };
             result &= held != term.negated;
         }
@@ -432,7 +452,10 @@ impl Filter {
     fn eval(&self, ev: &EventRef<'_>, data: &mut LazyData<'_>) -> bool {
         any_match(&self.types, ev.ty)
             && any_match(&self.sources, ev.source)
-            && self.terms.iter().all(|t| t.test.holds(ev, data) != t.negated)
+            && self
+                .terms
+                .iter()
+                .all(|t| t.test.holds(ev, data, self.now) != t.negated)
     }
 }
 
@@ -452,14 +475,14 @@ impl Test {
     /// JSON parsing last.
     fn cost(&self) -> u8 {
         match self {
-            Test::Type(_) | Test::Source(_) | Test::Meta(_) | Test::Drift => 0,
+            Test::Type(_) | Test::Source(_) | Test::Meta(_) | Test::Drift | Test::Time(_) => 0,
             Test::Word(_) => 1,
             Test::Field(_) => 2,
         }
     }
 
-    /// Whether the (un-negated) test holds for the event.
-    fn holds(&self, ev: &EventRef<'_>, data: &mut LazyData<'_>) -> bool {
+    /// Whether the (un-negated) test holds for the event at `now`.
+    fn holds(&self, ev: &EventRef<'_>, data: &mut LazyData<'_>, now: i64) -> bool {
         match self {
             Test::Type(glob) => glob.is_match(ev.ty),
             Test::Source(glob) => glob.is_match(ev.source),
@@ -469,6 +492,7 @@ impl Test {
             Test::Field(field) => field.holds(data.value()),
             Test::Meta(meta) => meta.holds(ev.meta),
             Test::Drift => ev.drift,
+            Test::Time(t) => t.holds(ev, now),
         }
     }
 }

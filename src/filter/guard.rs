@@ -12,9 +12,9 @@
 //!   is an error suggesting `.amount>5`.
 //! * `drift` with a value (`drift:x`, `drift=1`) or in capitals is an error
 //!   saying it is written `drift` or `-drift`.
-//! * The terms SPEC 11 adds later (`since:`, `until:`, `time OP …`,
-//!   `received OP …`) are errors saying they are not supported yet, so
-//!   nobody mistakes an empty result for an answer.
+//! * `Time>…`, `Received>…` (capitals) and `time:…`, `received:…` (a colon
+//!   instead of an operator) are errors saying how the time terms are
+//!   written.
 //!
 //! A quoted term is never checked: `"typ:x"`, `"a=b"` and `"drift"` are
 //! words.
@@ -25,11 +25,6 @@ use super::parse::Unit::{self, Plain};
 const COLON_KEYWORDS: [&str; 7] = ["type", "source", "verified", "forward", "since", "until", "drift"];
 /// Keywords written `NAME OP VALUE`.
 const OP_KEYWORDS: [&str; 3] = ["attempt", "time", "received"];
-/// Keywords the language reserves but does not implement yet.
-const NOT_YET: [&str; 4] = ["since", "until", "time", "received"];
-/// What the not-yet error says.
-const NOT_YET_TIME: &str = "time terms (`since:`, `until:`, `time>…`, `received>…`) are not supported yet; \
-     compare a field of the data instead, like `.created>1767225600`";
 /// What `drift` with a value, or in capitals, says.
 const DRIFT_ALONE: &str = "`drift` takes no value: write `drift` (events that failed their contract) \
      or `-drift`; to search for the word, quote it: `\"drift\"`";
@@ -60,17 +55,13 @@ pub(super) fn check_word(units: &[Unit], written: &str) -> Result<(), String> {
         return colon_prefix(&head, &lower);
     }
     if is_operator_at(&units[head.chars().count()..]) {
-        if OP_KEYWORDS.contains(&lower.as_str()) && NOT_YET.contains(&lower.as_str()) {
-            return Err(NOT_YET_TIME.to_owned());
-        }
-        if lower == "attempt" {
-            return Err("keywords are lower-case: did you mean `attempt`?".to_owned());
+        if OP_KEYWORDS.contains(&lower.as_str()) {
+            // `attempt`, `time` and `received` themselves are terms
+            // (parse.rs): this is `Attempt>1`, `TIME>14:05`.
+            return Err(format!("keywords are lower-case: did you mean `{lower}`?"));
         }
         if lower == "drift" {
             return Err(DRIFT_ALONE.to_owned());
-        }
-        if NOT_YET.contains(&lower.as_str()) {
-            return Err(NOT_YET_TIME.to_owned());
         }
         if COLON_KEYWORDS.contains(&lower.as_str()) {
             return Err(format!(
@@ -90,9 +81,6 @@ fn colon_prefix(head: &str, lower: &str) -> Result<(), String> {
     if lower == "drift" {
         return Err(DRIFT_ALONE.to_owned());
     }
-    if NOT_YET.contains(&lower) {
-        return Err(NOT_YET_TIME.to_owned());
-    }
     if COLON_KEYWORDS.contains(&lower) {
         return Err(format!("keywords are lower-case: did you mean `{lower}:`?"));
     }
@@ -100,6 +88,11 @@ fn colon_prefix(head: &str, lower: &str) -> Result<(), String> {
         return Err(
             "`attempt` takes an operator, not `:`: did you mean `attempt=N` or `attempt>N`?".to_owned(),
         );
+    }
+    if lower == "time" || lower == "received" {
+        return Err(format!(
+            "`{lower}` takes an operator, not `:`: did you mean `{lower}>=14:05` or `{lower}<2026-12-02T14:05:00Z`?"
+        ));
     }
     let Some(keyword) = nearest(lower) else {
         return Ok(());

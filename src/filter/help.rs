@@ -22,16 +22,24 @@ Filter: terms separated by spaces; an event must match every term.
   forward:5xx          the app behind forward_to answered 5xx (or 502, 2xx)
   drift  -drift        failed (or passed) the --contract FILE's schema for
                        its type, or its type is not in the contract
+  since:5m             received in the last 5 minutes (500ms 30s 2h 1d 1h30m)
+  until:1h             received at least an hour ago
+  received>=14:05      received at or after 14:05 UTC today; OP is > >= < <=
+                       received<14:05:30.5  received>=2026-12-02T14:05:00Z
+                       (RFC 3339, any offset; a range: two terms)
+  time<2026-12-02T15:05:00+01:00
+                       the same with the event's own time (time_pointer);
+                       false for events without one
+                       now: the wall clock; in a replay, the replay's clock
   -TERM                negation: -type:ping  -source:test  -verified:true
 
   Webhook terms never match events of other sources.
   Quoted text is always a word: \"a=b\", \"typ:x\", \"-x\".
   Typos are errors, not searches: typ:x (did you mean type:?),
   amount>5 (did you mean .amount>5?).
-  Not supported yet: since:, until:, time OP T, received OP T.
 
 Examples:
-  type:charge.* .data.object.amount>1000 -source:test
+  type:charge.* .data.object.amount>1000 -source:test since:15m
   verified:false   attempt>1 forward:5xx   \"card declined\"   drift
   evtop tail -f -source:test URL   (a filter may start with -)
 ";

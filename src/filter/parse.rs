@@ -9,7 +9,7 @@
 use regex::Regex;
 
 use super::{
-    Cmp, Field, FilterError, Glob, GlobPart, Num, Operand, OrderOp, Segment, Term, Test, guard, meta,
+    Cmp, Field, FilterError, Glob, GlobPart, Num, Operand, OrderOp, Segment, Term, Test, guard, meta, time,
 };
 
 /// One character of a term after quote processing.
@@ -120,6 +120,16 @@ pub(super) fn term(raw: &RawTerm<'_>) -> Result<Term, FilterError> {
         .filter(|rest| matches!(rest.first(), Some(Plain(c)) if OP_CHARS.contains(c)))
     {
         meta::attempt(&text(rest)).map(Test::Meta)
+    } else if let Some(rest) = strip_keyword(units, "since:") {
+        time::duration(&text(rest), "since").map(|d| Test::Time(time::TimeTest::Since(d)))
+    } else if let Some(rest) = strip_keyword(units, "until:") {
+        time::duration(&text(rest), "until").map(|d| Test::Time(time::TimeTest::Until(d)))
+    } else if let Some((keyword, rest)) = ["received", "time"].into_iter().find_map(|k| {
+        strip_keyword(units, k)
+            .filter(|rest| matches!(rest.first(), Some(Plain(c)) if OP_CHARS.contains(c)))
+            .map(|rest| (k, rest))
+    }) {
+        time::compare(&text(rest), keyword).map(Test::Time)
     } else {
         guard::check_word(units, written).and_then(|()| word(units).map(Test::Word))
     };

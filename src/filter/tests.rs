@@ -7,6 +7,7 @@ mod api;
 mod errors;
 mod props;
 mod terms;
+mod time;
 
 use super::Filter;
 use crate::event::{EventRef, is_json};
