@@ -295,6 +295,8 @@ impl Alerts {
     pub fn observe(&mut self, ev: &EventRef<'_>, now: i64) {
         for i in 0..self.entries.len() {
             let e = &mut self.entries[i];
+            // Time terms (`since:5m`) count back from the store's clock.
+            e.when.set_now(now);
             if e.rule.is_none() || !e.when.matches(ev) {
                 continue;
             }
@@ -303,7 +305,7 @@ impl Alerts {
             match e.rule {
                 Some(Rule::Rate { .. }) => {
                     if let Some(w) = &mut e.window {
-                        w.add(ev.received.min(now));
+                        w.add(ev.received);
                     }
                 }
                 Some(Rule::Silent(_)) => {

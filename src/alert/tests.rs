@@ -266,3 +266,13 @@ fn rate_and_silent_texts_parse_with_reasons() {
     assert_eq!(fmt_secs(90), "1m30s");
     assert_eq!(rate(RateOp::Gt, 5, 60).describe(), "rate > 5/1m");
 }
+
+#[test]
+fn time_terms_in_when_count_back_from_the_clock_passed_in() {
+    let mut a = Alerts::new(&[spec("recent", "type:x since:10s", Rule::Each)], &["s"], T0);
+    a.observe(&ev("s", "x", "old", T0 - 10_001), T0);
+    a.observe(&ev("s", "x", "edge", T0 - 10_000), T0);
+    a.observe(&ev("s", "x", "new", T0 - 1), T0);
+    let ids: Vec<String> = a.drain().iter().map(|c| c.text.clone()).collect();
+    assert_eq!(ids, ["x edge from s", "x new from s"]);
+}
