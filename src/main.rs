@@ -69,6 +69,9 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
                 let servers = evtop::shutdown::Tasks::default();
                 let demo_sources = evtop::demo::start(&servers).await?;
                 config.sources = merge(demo_sources, std::mem::take(&mut config.sources))?;
+                if config.alerts.is_empty() {
+                    config.alerts = evtop::demo::alerts();
+                }
                 let code = if demo.tail {
                     announce(&config);
                     let opts = tail_options(&demo.args.output, colors_wanted(&demo.args.common), filter);

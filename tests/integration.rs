@@ -12,6 +12,8 @@ mod poll_servers;
 #[path = "integration/websocket_servers.rs"]
 mod websocket_servers;
 
+#[path = "integration/alerts_binary.rs"]
+mod alerts_binary;
 #[path = "integration/catalog_binary.rs"]
 mod catalog_binary;
 #[path = "integration/cli_binary.rs"]

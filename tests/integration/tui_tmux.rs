@@ -6,12 +6,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+    pub(crate) fn start(cmd: &str, w: u16, h: u16) -> Tmux {
         let socket = format!("evtop-test-{}-{}", std::process::id(), fastrand::u32(..));
         let ok = Command::new("tmux")
             .args([
@@ -33,7 +33,7 @@ impl Tmux {
         Tmux { socket }
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket])
             .args(args)
@@ -42,11 +42,11 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p"])
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for k in keys {
             self.tmux(&["send-keys", k]);
             std::thread::sleep(Duration::from_millis(150));
@@ -59,7 +59,7 @@ impl Tmux {
     }
 
     /// Wait until the screen satisfies `pred`; panics with the screen after `secs`.
-    fn wait(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
@@ -87,7 +87,7 @@ fn command(dir: &Path) -> String {
 }
 
 /// `evtop ARGS` in the pane with extra environment `env`, then its exit code.
-fn command_with(dir: &Path, env: &str, args: &str) -> String {
+pub(crate) fn command_with(dir: &Path, env: &str, args: &str) -> String {
     format!(
         "env HOME={d} XDG_CONFIG_HOME={d}/xdg EVTOP_LOG_FILE={d}/evtop.log TERM=xterm-256color RUST_BACKTRACE=0 {env} {bin} {args}; echo EVTOP-EXIT=$?; sleep 60",
         d = dir.display(),
