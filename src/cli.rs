@@ -33,7 +33,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Headless: print matching events to stdout (diagnostics to stderr).
+    /// Headless: print matching events to stdout (diagnostics and alerts to stderr).
     Tail(TailArgs),
     /// Built-in demo sources on 127.0.0.1, then the monitor (needs no network, no config).
     Demo(DemoArgs),
@@ -285,7 +285,8 @@ pub struct CommonArgs {
     /// Header for every SSE and polling source given on the command line: 'Name: value'.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
-    /// Config file (sources from it and from the command line are merged).
+    /// Config file (sources from it and from the command line are merged; its
+    /// [[alert]] tables are watched: see README, "Alerts and reconciliation").
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore the default config lookup ($EVTOP_CONFIG, ~/.config/evtop/…);
