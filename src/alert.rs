@@ -62,7 +62,7 @@ pub const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(10);
 pub const EXEC_TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
     Duration::from_millis(100)..=Duration::from_secs(600);
 /// Most alerts in one config.
-pub const MAX_ALERTS: usize = 256;
+pub const MAX_ALERTS: usize = 64;
 
 /// One `[[alert]]`, validated.
 #[derive(Debug, Clone)]

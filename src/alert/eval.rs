@@ -141,7 +141,10 @@ pub struct Change {
     /// `7 in 1m`, `silent for 2m`, `charge.failed evt_1 from stripe`, a
     /// reconciliation finding; empty when resolved.
     pub text: String,
-    /// Up to [`RECENT_EVENTS`] NDJSON objects, oldest first.
+    /// NDJSON objects, oldest first: up to [`RECENT_EVENTS`] of the latest
+    /// matching events for a state change; the one event for a firing per
+    /// event (`each`, or a report that came with one), so a flood of them
+    /// holds one event each.
     pub events: Vec<String>,
     pub at: i64,
     pub notify: Notify,
@@ -461,7 +464,13 @@ impl Alerts {
             firing: true,
             value,
             text: text.clone(),
-            events: e.recent().map(str::to_owned).collect(),
+            // A firing per event carries its own event; a state change the
+            // latest ones.
+            events: if state == State::Fired {
+                e.recent().last().map(str::to_owned).into_iter().collect()
+            } else {
+                e.recent().map(str::to_owned).collect()
+            },
             at: now,
             notify: e.notify,
             exec: e.exec.clone(),

@@ -166,6 +166,10 @@ fn each_fires_per_event_never_resolves_and_folds_a_flood_into_a_count() {
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].line(), "alert: big firing: charge evt_1 from s");
     assert_eq!(c[0].value, None);
+    a.observe(&ev("s", "charge", "evt_2", T0), T0);
+    let c = a.drain();
+    assert_eq!(c[0].events.len(), 1, "its own event only");
+    assert!(c[0].events[0].contains("\"evt_2\""));
     assert_eq!(a.entries()[0].state, State::Fired);
     assert!(a.entries()[0].showing(T0 + FIRED_SHOWN_MS - 1));
     assert!(!a.entries()[0].showing(T0 + FIRED_SHOWN_MS));
@@ -179,7 +183,7 @@ fn each_fires_per_event_never_resolves_and_folds_a_flood_into_a_count() {
     let c = a.drain();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].text, "50 more matching events, not reported one by one");
-    assert_eq!(a.entries()[0].fired, 1 + n as u64 + 1);
+    assert_eq!(a.entries()[0].fired, 2 + n as u64 + 1);
     assert!(a.history().len() <= HISTORY_LEN);
 }
 

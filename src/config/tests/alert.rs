@@ -137,3 +137,21 @@ fn duplicate_names_and_a_single_table_are_refused() {
     );
     assert!(err(&with("[alert]\nname = \"a\"")).contains("write each alert as [[alert]]"));
 }
+
+#[test]
+fn at_most_max_alerts() {
+    let many = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("[[alert]]\nname = \"a{i}\"\nwhen = \"x\"\neach = true\n"))
+            .collect()
+    };
+    let max = crate::alert::MAX_ALERTS;
+    assert_eq!(parse(&with(&many(max))).unwrap().alerts.len(), max);
+    assert_eq!(
+        err(&with(&many(max + 1))),
+        format!(
+            "config.toml: top level: key `alert`: {} alerts given; at most {max} are supported",
+            max + 1
+        )
+    );
+}
