@@ -22,6 +22,30 @@
 //!   (OSC 777 and OSC 9), control characters stripped.
 //! - [`exec`]: running `exec` commands without a shell, bounded in number
 //!   and time, their failures reported, never fatal.
+//!
+//! # Firings from elsewhere (reconciliation, SPEC 11.3)
+//!
+//! A finding that is not an `[[alert]]` rule — "not delivered ID", "not
+//! listed ID" — goes through the same paths (status bar, `!` view, `tail`'s
+//! stderr, notify, exec) as an external alert:
+//!
+//! ```text
+//! // once, at start (notify/exec as the finding's config says, read with
+//! // `config::parse_notify` and `config::parse_exec` if it has them):
+//! let id: ExternalId = alerts.register("reconcile", "stripe webhooks".into(),
+//!                                      Notify::default(), None, now);
+//! // per finding, with the event it is about if there is one:
+//! alerts.report(id, format!("not delivered {evt_id}"), Some(&event_ref), now);
+//! ```
+//!
+//! `tail` prints `reconcile: stripe webhooks: not delivered evt_1` (the
+//! `kind`, the name, the text); the monitor shows it as `FIRED` for
+//! [`FIRED_SHOWN_MS`]; `exec` gets `{"alert": name, "state": "firing",
+//! "value": null, "text": the text, "events": [the event]}`. Where the
+//! evaluator lives: `tail` — `TailAlerts::alerts_mut()`
+//! (`tail/alerts.rs`), acted on at the end of the loop's turn (or call
+//! `TailAlerts::act()`); the monitor — `App::alerts`, acted on by the loop
+//! after every ingest and every second.
 
 pub mod eval;
 pub mod exec;

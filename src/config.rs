@@ -53,6 +53,7 @@ pub use crate::source::webhook::config::{
     parse_listen, standard_key,
 };
 pub use crate::source::webhook::listen::{check_listen_addresses, listen_warnings};
+pub use alert::{parse_exec, parse_notify};
 pub use cli::{
     cli_diff_source, cli_poll_source, cli_source_with, cli_sse_source, cli_url_note, cli_url_source, merge,
 };

@@ -119,7 +119,7 @@ fn alert(a: RawAlert, ctx: &Ctx) -> Result<AlertSpec, ConfigError> {
     let when_text = a.when.ok_or_else(|| missing("when"))?;
     let when = Filter::parse(&when_text).map_err(|e| ctx.invalid("when", e.to_string()))?;
     let rule = rule(&a.rate, &a.silent, a.each, ctx)?;
-    let notify = notify(a.notify.as_deref().unwrap_or_default(), ctx)?;
+    let notify = parse_notify(a.notify.as_deref().unwrap_or_default(), ctx)?;
     let exec = match a.exec {
         None => {
             if a.exec_timeout.is_some() {
@@ -127,7 +127,7 @@ fn alert(a: RawAlert, ctx: &Ctx) -> Result<AlertSpec, ConfigError> {
             }
             None
         }
-        Some(argv) => Some(exec(argv, a.exec_timeout.as_deref(), ctx)?),
+        Some(argv) => Some(parse_exec(argv, a.exec_timeout.as_deref(), ctx)?),
     };
     Ok(AlertSpec {
         name,
@@ -185,7 +185,7 @@ fn rule(
 }
 
 /// `notify = ["bell", "desktop"]`.
-pub fn notify(items: &[String], ctx: &Ctx) -> Result<Notify, ConfigError> {
+pub fn parse_notify(items: &[String], ctx: &Ctx) -> Result<Notify, ConfigError> {
     let mut n = Notify::default();
     for item in items {
         match item.as_str() {
@@ -203,7 +203,7 @@ pub fn notify(items: &[String], ctx: &Ctx) -> Result<Notify, ConfigError> {
 }
 
 /// `exec = [argv…]` and `exec_timeout`.
-pub fn exec(argv: Vec<String>, timeout: Option<&str>, ctx: &Ctx) -> Result<Exec, ConfigError> {
+pub fn parse_exec(argv: Vec<String>, timeout: Option<&str>, ctx: &Ctx) -> Result<Exec, ConfigError> {
     if argv.is_empty() || argv[0].trim().is_empty() {
         return Err(ctx.invalid(
             "exec",
