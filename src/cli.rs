@@ -239,6 +239,11 @@ pub struct ReplayArgs {
     /// `-drift`.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
+    /// Evaluate the [[alert]] tables of this config file over the replay, on
+    /// the recording's clock (its sources are not started): try alert rules
+    /// against a recorded incident.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
     #[command(flatten)]
     pub output: TailOutput,
 }

@@ -272,6 +272,11 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
     let filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
     config.contract = contract(args.contract.as_deref(), &filter)?;
+    if let Some(path) = &args.alerts {
+        config.alerts = config::load(path, &|k| std::env::var(k).ok())
+            .map_err(|e| Fatal::Usage(e.to_string()))?
+            .alerts;
+    }
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     if args.tail {
         let opts = tail_options(&args.output, color, filter);

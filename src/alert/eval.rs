@@ -307,7 +307,16 @@ impl Alerts {
             remember(&mut e.recent, ev, &mut self.line);
             match e.rule {
                 Some(Rule::Rate { .. }) => {
-                    if let Some(w) = &mut e.window {
+                    // An event of a later second closes the window's newest
+                    // second: judge it as it stood, so that a burst taken in
+                    // within one batch (a fast replay) is judged second by
+                    // second, not only at the batch's end.
+                    let closed = e.window.as_ref().and_then(|w| w.closes(ev.received));
+                    if let Some((second, n)) = closed {
+                        let (holds, value, text) = rate_verdict(e, n, second * 1000 + 999);
+                        self.settle(i, holds, value, text, second * 1000 + 999);
+                    }
+                    if let Some(w) = &mut self.entries[i].window {
                         w.add(ev.received);
                     }
                 }
@@ -331,12 +340,13 @@ impl Alerts {
     pub fn evaluate(&mut self, now: i64, live: impl Fn(SourceId) -> bool) {
         for i in 0..self.entries.len() {
             let e = &mut self.entries[i];
+            // A replay's clock starts before the wall clock the alerts
+            // started at: their start moves back with it.
+            e.started = e.started.min(now);
             let (holds, value, text) = match e.rule {
-                Some(Rule::Rate { op, count, window }) => {
+                Some(Rule::Rate { .. }) => {
                     let n = e.window.as_mut().map_or(0, |w| w.count(now));
-                    let judged = !op.is_low() || now - e.started >= window.as_millis() as i64;
-                    let text = format!("{n} in {}", fmt_secs(window.as_secs()));
-                    (judged && op.holds(n, count), n, text)
+                    rate_verdict(e, n, now)
                 }
                 Some(Rule::Silent(d)) => {
                     let live_now = e.watched.iter().any(|&s| live(s));
@@ -360,13 +370,19 @@ impl Alerts {
                 }
                 None => continue,
             };
-            e.value = Some(value);
-            match (e.state, holds) {
-                (State::Ok, true) => self.fire(i, Some(value), text, State::Firing, now),
-                (State::Firing, false) => self.resolve(i, Some(value), now),
-                (State::Firing, true) => e.text = text,
-                _ => {}
-            }
+            self.settle(i, holds, value, text, now);
+        }
+    }
+
+    /// Move alert `i` to what its condition says at `now`.
+    fn settle(&mut self, i: usize, holds: bool, value: u64, text: String, now: i64) {
+        let e = &mut self.entries[i];
+        e.value = Some(value);
+        match (e.state, holds) {
+            (State::Ok, true) => self.fire(i, Some(value), text, State::Firing, now),
+            (State::Firing, false) => self.resolve(i, Some(value), now),
+            (State::Firing, true) => e.text = text,
+            _ => {}
         }
     }
 
@@ -521,6 +537,17 @@ impl Alerts {
         }
         self.history.push_back(item);
     }
+}
+
+/// A `rate` alert's verdict with `n` events in its window at `now`:
+/// whether it holds, its value, its text.
+fn rate_verdict(e: &Entry, n: u64, now: i64) -> (bool, u64, String) {
+    let Some(Rule::Rate { op, count, window }) = e.rule else {
+        return (false, n, String::new());
+    };
+    let judged = !op.is_low() || now - e.started >= window.as_millis() as i64;
+    let text = format!("{n} in {}", fmt_secs(window.as_secs()));
+    (judged && op.holds(n, count), n, text)
 }
 
 /// Keep `ev` as an NDJSON object among the latest [`RECENT_EVENTS`],

@@ -244,8 +244,40 @@ fn the_window_forgets_what_leaves_it_and_ignores_what_is_older() {
     assert_eq!(w.count(T0 + 2999), 2);
     assert_eq!(w.count(T0 + 3000), 0);
     w.add(T0 + 10 * 60_000);
-    assert_eq!(w.count(T0), 1, "never moves back");
+    assert_eq!(w.count(T0), 1, "never moves back while it holds events");
     assert_eq!(w.len_secs(), 3);
+    // Empty, it moves back to a replay's clock.
+    let mut w = window::Window::new(3, T0);
+    assert_eq!(w.count(T0 - 86_400_000), 0);
+    w.add(T0 - 86_400_000);
+    assert_eq!(w.count(T0 - 86_400_000 + 2_999), 1);
+    assert_eq!(w.count(T0 - 86_400_000 + 3_000), 0);
+}
+
+#[test]
+fn alerts_made_at_the_wall_clock_follow_a_replay_into_the_past() {
+    let day = 86_400_000;
+    let specs = [
+        spec("many", "type:f", rate(RateOp::Gt, 1, 10)),
+        spec("few", "type:f", rate(RateOp::Lt, 1, 10)),
+    ];
+    let mut a = Alerts::new(&specs, &["s"], T0);
+    a.evaluate(T0, all_live);
+    for i in 0..2 {
+        a.observe(&ev("s", "f", "x", T0 - day + i), T0 - day + i);
+    }
+    a.evaluate(T0 - day + 1, all_live);
+    let c = a.drain();
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!((c[0].name.as_str(), c[0].value), ("many", Some(2)));
+    a.evaluate(T0 - day + 20_000, all_live);
+    let c = a.drain();
+    let what: Vec<(&str, bool)> = c.iter().map(|c| (c.name.as_str(), c.firing)).collect();
+    assert_eq!(
+        what,
+        [("many", false), ("few", true)],
+        "a whole window after the replay's start"
+    );
 }
 
 #[test]
@@ -279,4 +311,20 @@ fn time_terms_in_when_count_back_from_the_clock_passed_in() {
     a.observe(&ev("s", "x", "new", T0 - 1), T0);
     let ids: Vec<String> = a.drain().iter().map(|c| c.text.clone()).collect();
     assert_eq!(ids, ["x edge from s", "x new from s"]);
+}
+
+#[test]
+fn a_burst_inside_one_batch_is_judged_when_its_second_closes() {
+    // A fast replay: 6 failures in second 0 and one 20 s later arrive in
+    // one batch; the only evaluation is at its end.
+    let mut a = Alerts::new(&[spec("f", "type:f", rate(RateOp::Gt, 5, 10))], &["s"], T0);
+    for i in 0..6 {
+        a.observe(&ev("s", "f", "x", T0 + i * 100), T0 + i * 100);
+    }
+    a.observe(&ev("s", "f", "late", T0 + 20_000), T0 + 20_000);
+    a.evaluate(T0 + 20_000, all_live);
+    let c = a.drain();
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert_eq!((c[0].firing, c[0].value, c[0].at), (true, Some(6), T0 + 999));
+    assert_eq!((c[1].firing, c[1].value, c[1].at), (false, Some(1), T0 + 20_000));
 }

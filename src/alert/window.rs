@@ -5,7 +5,8 @@
 //! The window at second `S` (the clock's `now / 1000`) covers the seconds
 //! `S - len + 1 ..= S`: "in the last minute" is the current second and the
 //! 59 before it. An event is counted in the second it was received; one
-//! older than the window is not counted.
+//! older than the window is not counted — unless the window is empty, which
+//! then moves back to it (a replay's clock starts in the past).
 
 /// See the module docs.
 #[derive(Debug, Clone)]
@@ -35,9 +36,16 @@ impl Window {
         self.buckets.len() as u64
     }
 
+    /// Whether counting an event at `at` (unix ms) would move the window
+    /// past its newest second: that second and the count as it stands.
+    pub fn closes(&self, at: i64) -> Option<(i64, u64)> {
+        (at.div_euclid(1000) > self.head).then_some((self.head, self.total))
+    }
+
     /// Count one event received at `at` (unix ms).
     pub fn add(&mut self, at: i64) {
         let second = at.div_euclid(1000);
+        self.reanchor(second);
         self.advance(second);
         let len = self.buckets.len() as i64;
         if second <= self.head - len {
@@ -51,8 +59,19 @@ impl Window {
     /// window forward (never back: a clock that steps back sees the newest
     /// window it saw).
     pub fn count(&mut self, now: i64) -> u64 {
-        self.advance(now.div_euclid(1000));
+        let second = now.div_euclid(1000);
+        self.reanchor(second);
+        self.advance(second);
         self.total
+    }
+
+    /// An empty window moves back to an earlier `second`: a replay's clock
+    /// starts where its recording does, before the wall clock the window
+    /// began at. A window that holds events never moves back.
+    fn reanchor(&mut self, second: i64) {
+        if self.total == 0 && second < self.head {
+            self.head = second;
+        }
     }
 
     /// Make `second` the newest covered, emptying the seconds that leave.

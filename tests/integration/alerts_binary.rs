@@ -258,3 +258,54 @@ fn notify_bytes_reach_the_pty_only_when_configured() {
         }
     }
 }
+
+/// `replay --alerts`: the recording's clock, not the wall's, drives the
+/// window; as fast as possible (one batch) or paced, the same changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replay_is_judged_on_its_own_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = Vec::new();
+    let mut ev = |ty: &str, at: &str| {
+        let i = lines.len();
+        lines.push(format!(
+            r#"{{"source":"pay","id":"e{i}","type":"{ty}","time":null,"received":"2026-01-01T{at}Z","data":{{"i":{i}}}}}"#
+        ));
+    };
+    for k in 0..6 {
+        ev("charge.failed", &format!("10:00:00.{:03}", k * 100));
+    }
+    ev("ping", "10:00:30.000");
+    for k in 0..3 {
+        ev("charge.failed", &format!("10:01:00.{:03}", k * 100));
+    }
+    for k in 0..7 {
+        ev("charge.failed", &format!("10:02:00.{:03}", k * 100));
+    }
+    let rec = dir.path().join("rec.ndjson");
+    std::fs::write(&rec, lines.join("\n") + "\n").unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[alert]]\nname = \"failed charges\"\nwhen = \"type:charge.failed\"\nrate = \"> 5/10s\"\n",
+    );
+    for speed in ["0", "100"] {
+        let out = evtop(dir.path())
+            .args(["replay", "--tail", "--speed", speed, "--alerts"])
+            .arg(&config)
+            .arg(&rec)
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(ndjson_lines(&out.stdout).len(), 17);
+        assert_eq!(
+            alert_lines(&out.stderr),
+            [
+                "alert: failed charges firing: 6 in 10s",
+                "alert: failed charges resolved",
+                "alert: failed charges firing: 7 in 10s",
+            ],
+            "speed {speed}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
