@@ -8,8 +8,9 @@
 //!   kitty, Ghostty, ConEmu.
 //!
 //! Both are sent; a terminal ignores the one it does not know. Names and
-//! texts are stripped of control characters (and of `;` in the title,
-//! OSC 777's separator), so nothing in an alert's name or an event can end
+//! texts are made inert — control, bidi and zero-width characters shown as
+//! stand-ins (`␛`) — and `;` becomes `,` in the title (OSC 777's
+//! separator), so nothing in an alert's name or an event can end
 //! the sequence early or start another.
 
 use super::Notify;
@@ -61,10 +62,12 @@ pub fn sequence(notify: Notify, title: &str, body: &str) -> Vec<u8> {
     out
 }
 
-/// `text` without control characters (C0, DEL, C1), cut at
-/// [`MAX_NOTIFY_CHARS`]; `;` becomes `,` in a title.
+/// `text` made inert ([`crate::sanitize::inert`]: control, bidi and
+/// zero-width characters become visible stand-ins, so none reaches the
+/// terminal), cut at [`MAX_NOTIFY_CHARS`]; `;` becomes `,` in a title.
 pub fn clean(text: &str, title: bool) -> String {
-    text.chars()
+    crate::sanitize::inert(text)
+        .chars()
         .filter(|c| !c.is_control())
         .map(|c| if title && c == ';' { ',' } else { c })
         .take(MAX_NOTIFY_CHARS)
@@ -76,16 +79,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bell_and_desktop_bytes_with_controls_stripped() {
+    fn bell_and_desktop_bytes_with_controls_made_inert() {
         let both = Notify {
             bell: true,
             desktop: true,
         };
-        let bytes = sequence(both, "evtop; x\x1b]0;pwn\x07", "7 in 1m\u{9c}\n");
-        assert_eq!(
-            bytes,
-            b"\x07\x1b]777;notify;evtop, x]0,pwn;7 in 1m\x07\x1b]9;evtop, x]0,pwn: 7 in 1m\x07".to_vec()
-        );
+        let bytes = sequence(both, "evtop; x\x1b]0;pwn\x07", "7 in 1m\u{9c}\n\u{202e}");
+        let want = "\x07\x1b]777;notify;evtop, x␛]0,pwn␇;7 in 1m\\u{9c}␊\\u{202e}\x07\x1b]9;evtop, x␛]0,pwn␇: 7 in 1m\\u{9c}␊\\u{202e}\x07";
+        assert_eq!(String::from_utf8(bytes).unwrap(), want);
         assert!(sequence(Notify::default(), "a", "b").is_empty());
         let bell = Notify {
             bell: true,
