@@ -55,8 +55,14 @@ async fn a_filter_typo_exits_2_naming_the_term_and_what_was_meant() {
             "amount>5",
             "a comparison needs a `.path`: did you mean `.amount>5`?",
         ),
-        ("time>2026-01-01", "is not a time; expected an RFC 3339 time with an offset"),
-        ("received=14:05", "`received` compares with `>` `>=` `<` `<=` only, not `=`"),
+        (
+            "time>2026-01-01",
+            "is not a time; expected an RFC 3339 time with an offset",
+        ),
+        (
+            "received=14:05",
+            "`received` compares with `>` `>=` `<` `<=` only, not `=`",
+        ),
         ("since:5", "is not a duration"),
         ("drift:x", "`drift` takes no value: write `drift`"),
     ] {
