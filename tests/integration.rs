@@ -38,6 +38,8 @@ mod shutdown;
 mod sse_source;
 #[path = "integration/tail_binary.rs"]
 mod tail_binary;
+#[path = "integration/time_filters.rs"]
+mod time_filters;
 #[path = "integration/tls_binary.rs"]
 mod tls_binary;
 #[path = "integration/tui_loop.rs"]
