@@ -196,6 +196,35 @@ async fn resend_sends_exactly_the_deliveries_in_the_time_window() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn catalog_of_a_recording_counts_since_from_its_latest_received() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = AROUND
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| line(i, d, false))
+        .collect();
+    let rec = write(dir.path(), &lines);
+    for (filter, want) in [
+        ("since:5s", 3),
+        ("since:4999ms", 2),
+        ("received>=14:05 received<14:05:10", 4),
+    ] {
+        let out = evtop(dir.path())
+            .args(["catalog", "--format", "json", "-f", filter])
+            .arg(&rec)
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{filter}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("catalogued {want} events of 1 types")),
+            "{filter}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_live_tail_counts_since_and_until_from_the_wall_clock() {
     let dir = tempfile::tempdir().unwrap();
     let (addr, _) = raw_server(|_, _, mut sock| async move {
