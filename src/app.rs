@@ -186,7 +186,7 @@ impl App {
         self.catalog.touch();
         self.feed
             .append_from(&self.store, before, &self.filter, &self.types);
-        self.advance_clock();
+        let _ = self.advance_clock();
         self.announce_new_types(types_before);
         resync
     }
@@ -195,16 +195,21 @@ impl App {
     /// clock times) to the store's clock at [`App::now`] (the wall clock, or
     /// a replay's clock): events age out of `since:` and into `until:`
     /// without matching the buffer again; a new UTC day (clock times) or a
-    /// clock gone back re-matches it. The loop calls it every tick.
-    pub fn advance_clock(&mut self) {
+    /// clock gone back re-matches it. The loop calls it every tick. Returns
+    /// whether the feed may have changed (worth a frame).
+    pub fn advance_clock(&mut self) -> bool {
         if !self.filter.is_relative() {
-            return;
+            return false;
         }
         let day = self.filter.clock_day();
         self.filter.set_now(self.store.clock(self.now));
+        let ends = |f: &FeedView| (f.seqs.len(), f.seqs.front().copied(), f.seqs.back().copied());
+        let before = ends(&self.feed);
         if self.filter.clock_day() != day || self.feed.advance(&self.store, &self.filter) {
             self.refilter();
+            return true;
         }
+        ends(&self.feed) != before
     }
 
     /// Under "only this type", a type seen for the first time is hidden:

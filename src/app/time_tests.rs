@@ -50,9 +50,9 @@ fn set_filter(app: &mut App, text: &str) {
     app.refilter();
 }
 
-fn at(app: &mut App, now: i64) {
+fn at(app: &mut App, now: i64) -> bool {
     app.now = now;
-    app.advance_clock();
+    app.advance_clock()
 }
 
 #[test]
@@ -62,11 +62,13 @@ fn a_since_filter_drops_events_as_the_clock_advances() {
     set_filter(&mut app, "since:5s");
     // received >= now − 5 s: the events at 4 s … 9 s.
     assert_eq!(shown(&app), [4, 5, 6, 7, 8, 9]);
-    at(&mut app, T0 + 9500);
+    assert!(!at(&mut app, T0 + 9000), "the same clock: no frame needed");
+    assert!(at(&mut app, T0 + 9500), "the event at 4 s left");
     assert_eq!(shown(&app), [5, 6, 7, 8, 9]);
-    at(&mut app, T0 + 14_000);
+    assert!(!at(&mut app, T0 + 9900), "nothing aged out: no frame needed");
+    assert!(at(&mut app, T0 + 14_000));
     assert_eq!(shown(&app), [9], "the event at 9 s is exactly 5 s old");
-    at(&mut app, T0 + 14_001);
+    assert!(at(&mut app, T0 + 14_001));
     assert!(shown(&app).is_empty());
     assert!(app.feed.rebuilding(&app.store).is_none());
     // A new event joins as usual.
@@ -85,16 +87,16 @@ fn an_until_filter_lets_events_in_as_they_age() {
     set_filter(&mut app, "type:even until:5s");
     // received <= now − 5 s, even ones: 0, 2, 4.
     assert_eq!(shown(&app), [0, 2, 4]);
-    at(&mut app, T0 + 12_999);
+    assert!(at(&mut app, T0 + 12_999));
     assert_eq!(shown(&app), [0, 2, 4, 6]);
-    at(&mut app, T0 + 13_000);
+    assert!(at(&mut app, T0 + 13_000));
     assert_eq!(shown(&app), [0, 2, 4, 6, 8]);
     // Paused, the arrivals are counted as new.
     app.feed.pause();
     app.filter = Filter::parse("until:5s").unwrap();
     app.refilter();
     let before = app.feed.seqs.len();
-    at(&mut app, T0 + 14_000);
+    assert!(at(&mut app, T0 + 14_000));
     assert_eq!(app.feed.seqs.len(), before + 1);
     assert_eq!(app.feed.new_since_pause, 1);
 }
@@ -104,12 +106,12 @@ fn a_clock_going_back_or_a_new_day_re_matches_the_buffer() {
     let mut app = live(&[0, 1000, 2000], |_| "t", T0 + 2000);
     set_filter(&mut app, "since:1s");
     assert_eq!(shown(&app), [1, 2]);
-    at(&mut app, T0 + 500);
+    assert!(at(&mut app, T0 + 500));
     assert_eq!(shown(&app), [0, 1, 2], "the wall clock stepped back");
     // T0 is 10:00 UTC: `received>=09:59` holds today, not tomorrow.
     set_filter(&mut app, "received>=09:59");
     assert_eq!(shown(&app), [0, 1, 2]);
-    at(&mut app, T0 + 86_400_000);
+    assert!(at(&mut app, T0 + 86_400_000));
     assert!(shown(&app).is_empty(), "the next day, 09:59 is a day later");
 }
 
@@ -139,7 +141,7 @@ fn in_a_replay_now_is_the_latest_received_replayed() {
             events: vec![fixture::event(0, "t", None, "{}", T0 + i * 1000)],
             cursor: None,
         }]);
-        at(&mut app, wall + i);
+        let _ = at(&mut app, wall + i);
         assert_eq!(shown(&app), expected(&app));
     }
     // The clock is the event at 4 s, a month before the wall clock.
@@ -191,7 +193,7 @@ proptest! {
             app.ingest([SourceMsg::Events { source: 0, events, cursor: None }]);
             prop_assert_eq!(shown(&app), expected(&app), "after ingest at {}", now - T0);
             now += step / 2;
-            at(&mut app, now);
+            let _ = at(&mut app, now);
             prop_assert_eq!(shown(&app), expected(&app), "after a tick at {}", now - T0);
         }
     }
