@@ -44,6 +44,8 @@ mod time_filters;
 mod tls_binary;
 #[path = "integration/tui_loop.rs"]
 mod tui_loop;
+#[path = "integration/tui_time.rs"]
+mod tui_time;
 #[path = "integration/tui_tmux.rs"]
 mod tui_tmux;
 #[path = "integration/webhook_binary.rs"]
