@@ -277,3 +277,50 @@ impl Formatter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    fn formatter(filter: &str, replay: bool) -> Formatter {
+        let filter = Filter::parse(filter).unwrap();
+        Formatter {
+            prefix: "evtop".into(),
+            names: vec!["pay".into()],
+            relative: filter.is_relative(),
+            filter,
+            clock: crate::tail::StreamClock::new(replay),
+            received: output::Received::default(),
+            line: Vec::new(),
+        }
+    }
+
+    fn at(received: i64) -> Event {
+        Event {
+            source: 0,
+            id: Some(received.to_string()),
+            ty: "t".into(),
+            time: None,
+            received,
+            data: "{}".into(),
+            json: Some(true),
+            meta: None,
+        }
+    }
+
+    #[test]
+    fn a_time_filter_counts_from_the_wall_live_and_from_the_replays_clock() {
+        let wall = 1_796_220_300_000;
+        let mut live = formatter("since:1m", false);
+        assert!(live.item(&at(wall - 60_000), wall).is_some());
+        assert!(live.item(&at(wall - 60_001), wall).is_none());
+        // In a replay, now is the latest received so far.
+        let mut replay = formatter("until:1s", true);
+        let relayed: Vec<bool> = [0, 2_000, 1_000, 1_001, 3_000]
+            .iter()
+            .map(|&d| replay.item(&at(1_000_000 + d), wall).is_some())
+            .collect();
+        assert_eq!(relayed, [false, false, true, false, false]);
+    }
+}
