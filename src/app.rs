@@ -210,8 +210,30 @@ impl App {
         self.catalog.touch();
         self.feed
             .append_from(&self.store, before, &self.filter, &self.types);
+        let _ = self.advance_clock();
         self.announce_new_types(types_before);
         resync
+    }
+
+    /// Bring a filter whose verdict depends on now (`since:`, `until:`,
+    /// clock times) to the store's clock at [`App::now`] (the wall clock, or
+    /// a replay's clock): events age out of `since:` and into `until:`
+    /// without matching the buffer again; a new UTC day (clock times) or a
+    /// clock gone back re-matches it. The loop calls it every tick. Returns
+    /// whether the feed may have changed (worth a frame).
+    pub fn advance_clock(&mut self) -> bool {
+        if !self.filter.is_relative() {
+            return false;
+        }
+        let day = self.filter.clock_day();
+        self.filter.set_now(self.store.clock(self.now));
+        let ends = |f: &FeedView| (f.seqs.len(), f.seqs.front().copied(), f.seqs.back().copied());
+        let before = ends(&self.feed);
+        if self.filter.clock_day() != day || self.feed.advance(&self.store, &self.filter) {
+            self.refilter();
+            return true;
+        }
+        ends(&self.feed) != before
     }
 
     /// Under "only this type", a type seen for the first time is hidden:
@@ -236,8 +258,9 @@ impl App {
     /// events takes half a second; the UI keeps answering meanwhile).
     pub fn refilter(&mut self) {
         self.marker_filter = markers::source_terms(&self.filter);
+        self.filter.set_now(self.store.clock(self.now));
         if self.incremental {
-            self.feed.start_rebuild(&self.store);
+            self.feed.start_rebuild(&self.store, &self.filter);
             self.refilter_step();
         } else {
             self.feed.rebuild(&self.store, &self.filter, &self.types);
@@ -304,5 +327,7 @@ mod chart_tests;
 pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod time_tests;
 #[cfg(test)]
 mod truth_tests;

@@ -3,10 +3,12 @@
 //! the source name. Its exit status says whether any source ever worked
 //! (`tail/health.rs`).
 
+mod clock;
 pub mod health;
 mod printer;
 pub mod stderr;
 
+pub use clock::StreamClock;
 pub use printer::{Finished, Printer, PrinterOptions};
 pub use stderr::{Diagnostics, LineSender};
 
@@ -113,6 +115,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         limit: opts.count.unwrap_or(u64::MAX),
         names,
         contract: config.contract.clone(),
+        clock: StreamClock::new(store.is_replay()),
+        wall: now_millis,
     })?;
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;

@@ -40,10 +40,14 @@ mod shutdown;
 mod sse_source;
 #[path = "integration/tail_binary.rs"]
 mod tail_binary;
+#[path = "integration/time_filters.rs"]
+mod time_filters;
 #[path = "integration/tls_binary.rs"]
 mod tls_binary;
 #[path = "integration/tui_loop.rs"]
 mod tui_loop;
+#[path = "integration/tui_time.rs"]
+mod tui_time;
 #[path = "integration/tui_tmux.rs"]
 mod tui_tmux;
 #[path = "integration/webhook_binary.rs"]
