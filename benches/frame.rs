@@ -1,12 +1,15 @@
 //! Frame cost against buffer size: the same 120×40 screen drawn with 100
 //! and with 1,000,000 buffered events. `draw` looks only at visible rows,
-//! so the two figures should match.
+//! so the two figures should match. A third figure: 1,000,000 buffered
+//! with the rate chart (`r`) open over all six types ("only" all of them,
+//! one line each) and the type panel's sparklines at 15 minutes (`w w`) —
+//! both read the rate history, never the buffer.
 //!
 //! Run: `cargo bench --bench frame`
 
 use std::time::Instant;
 
-use evtop::app::App;
+use evtop::app::{App, Overlay, TypeSelection};
 use evtop::config::{SourceKind, SourceSpec, SseOptions};
 use evtop::event::{Event, Pointers};
 use evtop::filter::Filter;
@@ -69,8 +72,18 @@ fn app_with(n: usize) -> App {
     app
 }
 
-fn measure(n: usize) -> (f64, f64) {
-    let app = app_with(n);
+fn measure(n: usize, chart: bool) -> (f64, f64) {
+    let mut app = app_with(n);
+    if chart {
+        app.types = TypeSelection {
+            only: true,
+            set: (0..TYPES.len() as u32).collect(),
+        };
+        app.refilter();
+        app.spark_window = 2;
+        app.overlay = Some(Overlay::Chart);
+        assert_eq!(app.spark_seconds(), 15 * 60);
+    }
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut times = Vec::with_capacity(FRAMES);
     for _ in 0..FRAMES {
@@ -85,7 +98,12 @@ fn measure(n: usize) -> (f64, f64) {
 fn main() {
     println!("frame cost, 120x40 TestBackend, {FRAMES} frames each (ms)");
     for n in [100, 1_000_000] {
-        let (median, p99) = measure(n);
+        let (median, p99) = measure(n, false);
         println!("buffered {n:>9}: median {median:.3} ms   p99 {p99:.3} ms");
     }
+    let (median, p99) = measure(1_000_000, true);
+    println!(
+        "buffered {:>9}: median {median:.3} ms   p99 {p99:.3} ms   (rate chart open, 6 type lines, 15-min sparklines)",
+        1_000_000
+    );
 }

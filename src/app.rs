@@ -6,6 +6,7 @@
 
 mod alerts;
 mod catalog;
+mod chart;
 mod detail;
 mod input;
 mod markers;
@@ -15,6 +16,7 @@ mod view;
 use std::collections::{HashSet, VecDeque};
 
 pub use catalog::{CatalogView, Level};
+pub use chart::{CHART_BUCKETS, ChartView, MAX_CHART_TYPES, SPANS, rfc3339, type_term};
 pub use detail::Pinned;
 pub use input::Action;
 pub use markers::{MAX_MARKERS, Marker};
@@ -42,6 +44,8 @@ pub enum Overlay {
     Catalog,
     /// Alerts: state, value, since when, history (`!`).
     Alerts,
+    /// The rate chart (`r`).
+    Chart,
 }
 
 /// Which event types the feed shows (the type panel's toggles).
@@ -92,6 +96,9 @@ pub struct Notice {
 pub const NOTICE_MS: i64 = 6000;
 /// Filter history entries kept.
 pub const HISTORY_MAX: usize = 100;
+/// The windows the type panel's sparklines cycle through with `w`, seconds.
+pub const SPARK_WINDOWS: [i64; 3] = [60, 5 * 60, 15 * 60];
+const _: () = assert!(SPARK_WINDOWS[2] <= crate::store::LONGEST_WINDOW_SECONDS);
 
 /// See the module docs.
 pub struct App {
@@ -129,6 +136,10 @@ pub struct App {
     pub overlay_scroll: u16,
     /// The catalog view's levels, cursors and rows (kept while closed).
     pub catalog: CatalogView,
+    /// The rate chart's zoom and cursor (kept while closed).
+    pub chart: ChartView,
+    /// Index into [`SPARK_WINDOWS`]: what the type panel's sparklines span.
+    pub spark_window: usize,
     pub notice: Option<Notice>,
     /// `[[alert]]`s and external findings ([`App::with_alerts`]).
     pub alerts: crate::alert::Alerts,
@@ -165,6 +176,8 @@ impl App {
             type_cursor: None,
             overlay_scroll: 0,
             catalog: CatalogView::default(),
+            chart: ChartView::default(),
+            spark_window: 0,
             notice: None,
             alerts: crate::alert::Alerts::default(),
             color,
@@ -173,6 +186,17 @@ impl App {
         };
         app.refilter();
         app
+    }
+
+    /// "Now" for what reads time off events — rates, sparklines, the chart:
+    /// the frame's time, or in a replay the replay's clock ([`Store::clock`]).
+    pub fn clock(&self) -> i64 {
+        self.store.clock(self.now)
+    }
+
+    /// Seconds the type panel's sparklines span.
+    pub fn spark_seconds(&self) -> i64 {
+        SPARK_WINDOWS[self.spark_window % SPARK_WINDOWS.len()]
     }
 
     /// Take in source messages. Returns the sources that need a resync.
@@ -184,11 +208,14 @@ impl App {
             if let SourceMsg::Status { source, status } = &msg {
                 self.note_status(*source, status);
             }
-            let (alerts, clock) = (&mut self.alerts, self.store.clock(self.now));
+            // Each event at its own now (`tail`'s rule): in a replay the
+            // latest `received` so far, itself included.
+            let (alerts, wall) = (&mut self.alerts, self.now);
             let watch = !alerts.is_empty();
+            let mut clock = crate::tail::StreamClock::new(self.store.is_replay());
             if let Some(id) = self.store.ingest(msg, self.now, |_, ev| {
                 if watch {
-                    alerts.observe(&ev, clock);
+                    alerts.observe(&ev, clock.now(wall, ev.received));
                 }
             }) {
                 resync.push(id);
@@ -199,8 +226,30 @@ impl App {
         self.catalog.touch();
         self.feed
             .append_from(&self.store, before, &self.filter, &self.types);
+        let _ = self.advance_clock();
         self.announce_new_types(types_before);
         resync
+    }
+
+    /// Bring a filter whose verdict depends on now (`since:`, `until:`,
+    /// clock times) to the store's clock at [`App::now`] (the wall clock, or
+    /// a replay's clock): events age out of `since:` and into `until:`
+    /// without matching the buffer again; a new UTC day (clock times) or a
+    /// clock gone back re-matches it. The loop calls it every tick. Returns
+    /// whether the feed may have changed (worth a frame).
+    pub fn advance_clock(&mut self) -> bool {
+        if !self.filter.is_relative() {
+            return false;
+        }
+        let day = self.filter.clock_day();
+        self.filter.set_now(self.store.clock(self.now));
+        let ends = |f: &FeedView| (f.seqs.len(), f.seqs.front().copied(), f.seqs.back().copied());
+        let before = ends(&self.feed);
+        if self.filter.clock_day() != day || self.feed.advance(&self.store, &self.filter) {
+            self.refilter();
+            return true;
+        }
+        ends(&self.feed) != before
     }
 
     /// Under "only this type", a type seen for the first time is hidden:
@@ -225,8 +274,9 @@ impl App {
     /// events takes half a second; the UI keeps answering meanwhile).
     pub fn refilter(&mut self) {
         self.marker_filter = markers::source_terms(&self.filter);
+        self.filter.set_now(self.store.clock(self.now));
         if self.incremental {
-            self.feed.start_rebuild(&self.store);
+            self.feed.start_rebuild(&self.store, &self.filter);
             self.refilter_step();
         } else {
             self.feed.rebuild(&self.store, &self.filter, &self.types);
@@ -244,7 +294,8 @@ impl App {
     pub fn types_sorted(&self) -> Vec<u32> {
         let types = self.store.types();
         let mut ids: Vec<u32> = (0..types.len() as u32).collect();
-        let rate = |i: u32| types[i as usize].rate.rate(self.now);
+        let now = self.clock();
+        let rate = |i: u32| types[i as usize].rate.rate(now);
         ids.sort_by(|&a, &b| {
             rate(b)
                 .total_cmp(&rate(a))
@@ -287,8 +338,12 @@ impl App {
 #[cfg(test)]
 mod catalog_tests;
 #[cfg(test)]
+mod chart_tests;
+#[cfg(test)]
 pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod time_tests;
 #[cfg(test)]
 mod truth_tests;

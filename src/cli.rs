@@ -101,7 +101,8 @@ pub struct CatalogArgs {
     /// Write to FILE instead of stdout; AsyncAPI is YAML when it ends in .yaml or .yml.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Only the events matching this filter (see `evtop help filter`).
+    /// Only the events matching this filter (see `evtop help filter`); with
+    /// recordings, `since:` / `until:` count back from their latest `received`.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
 }
@@ -115,7 +116,10 @@ pub struct ResendArgs {
     /// Where to send them.
     #[arg(long, value_name = "URL")]
     pub to: String,
-    /// Only the deliveries matching this filter, e.g. 'type:charge.*' (see `evtop help filter`).
+    /// Only the deliveries matching this filter, e.g. 'type:charge.*' or
+    /// 'received>=2026-12-02T14:05:00Z' (see `evtop help filter`). For
+    /// `since:`, `until:` and clock times, now is the recording's latest
+    /// `received`: 'since:10m' is its last ten minutes.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// Re-sign each delivery with a fresh timestamp (recordings keep signatures masked).
@@ -222,6 +226,8 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub follow: bool,
     /// Initial filter, e.g. 'type:charge.* -source:test' (see `evtop help filter`).
+    /// `since:` / `until:` count back from the replay's clock (the latest
+    /// `received` replayed), not the wall clock.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// No colours (also when NO_COLOR is set).

@@ -69,10 +69,17 @@
 //!   demo's servers use [`shutdown::Tasks`], the same pair. Stopping waits for
 //!   all of them.
 //! - [`store`]: the single owner of buffered events (a compact ring),
-//!   per-source state documents and counters, per-type rates. Pure: no I/O,
+//!   per-source state documents and counters, per-type rate history
+//!   (counted at each event's `received`: what the sparklines and the rate
+//!   chart draw, in a replay on the recording's clock). Pure: no I/O,
 //!   no clock; the caller passes `now`.
 //! - [`filter`]: the filter language, shared by `tail` and the TUI (and
-//!   its help text, `evtop help filter` and `?`).
+//!   its help text, `evtop help filter` and `?`). Pure: its time terms
+//!   (`since:`, `received>=14:05`) count from the "now" its caller sets
+//!   ([`filter::Filter::set_now`]) from [`store::Store::clock`] — the TUI
+//!   every tick (`app/view/window.rs` moves the feed with it), `tail`'s
+//!   printer and `relay` per event ([`tail::StreamClock`]), `resend` and
+//!   `catalog` of recordings once ([`recording::latest_received`]).
 //! - [`contract`]: `--contract FILE` (SPEC 10) — an AsyncAPI document or a
 //!   type → JSON Schema object, compiled once at start; the verdict per
 //!   event ([`contract::Contract::drifts`]) and why

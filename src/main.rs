@@ -175,12 +175,18 @@ fn relay(args: RelayArgs) -> Result<u8, Fatal> {
 /// `evtop resend`: recorded deliveries sent again, one line each.
 fn resend(args: ResendArgs) -> Result<u8, Fatal> {
     use evtop::config::Verify;
-    let filter =
+    let mut filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
     if filter.has_drift_terms() {
         return Err(Fatal::Usage(
             "resend checks no contract, so the filter term `drift` could never match".into(),
         ));
+    }
+    if filter.is_relative() {
+        // "Now" is the recording's clock: its latest `received`.
+        let latest = evtop::recording::latest_received(std::slice::from_ref(&args.file))
+            .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot read {e}")))?;
+        filter.set_now(latest.unwrap_or(0));
     }
     let (verify, key) = match (args.verify, args.secret.as_deref()) {
         (Some(SignScheme::Stripe), Some(s)) => (Verify::Stripe, s.as_bytes().to_vec()),

@@ -10,9 +10,16 @@
 //!   evicted, reconnects; for webhook sources failed verifications and
 //!   redeliveries), the resume cursor, and for Streamdata / diff sources the
 //!   state document with its recently changed paths.
-//! - Per type: count and per-second rate history for the sparklines. A
-//!   webhook redelivery (`attempt` > 1) is buffered and shown, but not
-//!   counted again in the type counts and rates: it is the same event.
+//! - Per type and in total: count and rate history ([`RateHistory`]),
+//!   counted at each event's `received` (equal to its arrival live, the
+//!   recording's time in a replay) — what the sparklines, the rate chart and
+//!   "events/s" read. A webhook redelivery (`attempt` > 1) is buffered and
+//!   shown, but not counted again in the type counts and rates: it is the
+//!   same event. The full histories of the types (15 minutes of seconds, a
+//!   day of minutes) stay within [`RATE_HISTORY_BYTES`]: the first types
+//!   seen get one; types past the bound keep their count and current rate
+//!   only (no sparkline, no chart line). The total and the overflow row
+//!   always have one.
 //! - With a contract ([`Store::with_contract`], SPEC 10): each event is
 //!   checked as it is taken in (the verdict only, no error texts — a
 //!   validator per type, looked up once per interned type); a buffered
@@ -38,7 +45,9 @@ use serde_json::Value;
 use catalog::{Catalog, Sampling};
 
 pub use health::{GAP_MIN_SAMPLES, GAP_SAMPLES, Health, QUIET_FACTOR, QUIET_MIN_MS, Rhythm, quiet_after};
-pub use rates::{RATE_SECONDS, RateHistory};
+pub use rates::{
+    COARSE_BUCKETS, COARSE_WIDTH, FINE_SECONDS, FULL_HISTORY_BYTES, LONGEST_WINDOW_SECONDS, RateHistory,
+};
 pub use state::Change;
 
 use state::apply_state;
@@ -53,6 +62,10 @@ use crate::source::{DropKind, SourceMsg, Status};
 pub const MAX_TYPES: usize = 10_000;
 /// Name of the row that collects types past [`MAX_TYPES`].
 pub const OVERFLOW_TYPE: &str = "(other types)";
+/// Heap bytes the types' full rate histories may take together (16 MiB:
+/// 1,747 types at [`FULL_HISTORY_BYTES`] each). Types seen later keep a
+/// current rate only; see the module docs.
+pub const RATE_HISTORY_BYTES: usize = 16 << 20;
 /// Changed paths remembered per state document, for the state view.
 pub const MAX_CHANGED_PATHS: usize = 256;
 
@@ -202,6 +215,9 @@ pub struct Store {
     type_ids: HashMap<Box<str>, u32>,
     overflow_type: Option<u32>,
     total: RateHistory,
+    /// Heap bytes of the types' full rate histories (at most
+    /// [`RATE_HISTORY_BYTES`]).
+    history_bytes: usize,
     evicted: u64,
     /// What each type is made of (SPEC 10), learned from a sample at high
     /// rates; numbered by the same type ids.
@@ -266,7 +282,8 @@ impl Store {
             types: Vec::new(),
             type_ids: HashMap::new(),
             overflow_type: None,
-            total: RateHistory::default(),
+            total: RateHistory::full(),
+            history_bytes: 0,
             evicted: 0,
             catalog: Catalog::new(Sampling::PerSecond),
             learning: true,
@@ -475,8 +492,8 @@ impl Store {
             let stats = &mut self.types[ty as usize];
             stats.count += 1;
             stats.drifts += u64::from(drift);
-            stats.rate.add(now, 1);
-            self.total.add(now, 1);
+            stats.rate.add(ev.received, 1);
+            self.total.add(ev.received, 1);
             // The overflow row is a mix of types: nothing to learn there.
             if self.learning && Some(ty) != self.overflow_type {
                 self.catalog.learn(ty, &stats.name, &source.name, &ev.data, now);
@@ -510,20 +527,26 @@ impl Store {
             if let Some(id) = self.overflow_type {
                 return id;
             }
-            let id = self.add_type(OVERFLOW_TYPE);
+            let id = self.add_type(OVERFLOW_TYPE, RateHistory::full());
             self.overflow_type = Some(id);
             return id;
         }
-        self.add_type(ty)
+        let rate = if self.history_bytes + FULL_HISTORY_BYTES <= RATE_HISTORY_BYTES {
+            self.history_bytes += FULL_HISTORY_BYTES;
+            RateHistory::full()
+        } else {
+            RateHistory::recent_only()
+        };
+        self.add_type(ty, rate)
     }
 
-    fn add_type(&mut self, ty: &str) -> u32 {
+    fn add_type(&mut self, ty: &str, rate: RateHistory) -> u32 {
         let id = self.types.len() as u32;
         self.types.push(TypeStats {
             name: ty.into(),
             count: 0,
             drifts: 0,
-            rate: RateHistory::default(),
+            rate,
         });
         if let Some(c) = &self.contract {
             self.contract_refs.push(c.lookup(ty));
@@ -593,6 +616,13 @@ impl Store {
     /// Events/s of all sources together (see [`RateHistory::rate`]).
     pub fn total_rate(&self) -> &RateHistory {
         &self.total
+    }
+
+    /// Heap bytes the types' full rate histories take (at most
+    /// [`RATE_HISTORY_BYTES`]; the total's and the overflow row's are not
+    /// counted).
+    pub fn history_bytes(&self) -> usize {
+        self.history_bytes
     }
 
     /// Events pushed out of the full ring buffer.

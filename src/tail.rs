@@ -4,10 +4,12 @@
 //! (`tail/health.rs`).
 
 pub mod alerts;
+mod clock;
 pub mod health;
 mod printer;
 pub mod stderr;
 
+pub use clock::StreamClock;
 pub use printer::{Finished, Printer, PrinterOptions};
 pub use stderr::{Diagnostics, LineSender};
 
@@ -114,6 +116,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         limit: opts.count.unwrap_or(u64::MAX),
         names,
         contract: config.contract.clone(),
+        clock: StreamClock::new(store.is_replay()),
+        wall: now_millis,
     })?;
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
@@ -170,7 +174,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                 engine.resync(id);
             }
             // Before the printer, which may drop under a stalled stdout.
-            alerts.observe(&store, &events, store.clock(now_millis()));
+            alerts.observe(&store, &events, now_millis());
             batch_bytes += events.iter().map(held_bytes).sum::<usize>();
             if batch.is_empty() {
                 batch = events;

@@ -196,6 +196,7 @@ where
             }
             _ = tick.tick() => {
                 app.now = now_millis();
+                data_dirty |= app.advance_clock();
                 if app.feed.rebuilding(&app.store).is_some() {
                     let started = std::time::Instant::now();
                     while app.refilter_step() && started.elapsed() < REBUILD_BUDGET {}

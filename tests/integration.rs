@@ -16,6 +16,8 @@ mod websocket_servers;
 mod alerts_binary;
 #[path = "integration/catalog_binary.rs"]
 mod catalog_binary;
+#[path = "integration/chart_tmux.rs"]
+mod chart_tmux;
 #[path = "integration/cli_binary.rs"]
 mod cli_binary;
 #[path = "integration/contract.rs"]
@@ -40,10 +42,14 @@ mod shutdown;
 mod sse_source;
 #[path = "integration/tail_binary.rs"]
 mod tail_binary;
+#[path = "integration/time_filters.rs"]
+mod time_filters;
 #[path = "integration/tls_binary.rs"]
 mod tls_binary;
 #[path = "integration/tui_loop.rs"]
 mod tui_loop;
+#[path = "integration/tui_time.rs"]
+mod tui_time;
 #[path = "integration/tui_tmux.rs"]
 mod tui_tmux;
 #[path = "integration/webhook_binary.rs"]

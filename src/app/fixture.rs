@@ -326,3 +326,37 @@ pub fn feed_events(app: &App) -> Vec<(String, Option<String>, serde_json::Value)
         })
         .collect()
 }
+
+/// Start of the burst's 5-second bucket: 09:58:00Z, two minutes before T0.
+pub const BURST: i64 = T0 - 120_000;
+
+/// One `ping` every 10 s (at :05.003, :15.003, …) over the 5 minutes
+/// before T0, and a burst in [09:58:00, 09:58:05): 40 `charge.failed` and
+/// 10 `charge.succeeded`, with neighbours on both edges (a ping 1 ms
+/// before, a `charge.failed` exactly at its end). The clock is T0 + 0.5 s.
+pub fn burst_app(specs: &[crate::config::SourceSpec]) -> App {
+    let store = Store::new(10_000, specs, T0 - 300_000);
+    let mut app = App::new(store, Filter::default(), true, T0 - 300_000);
+    let mut events = Vec::new();
+    for k in 0..31 {
+        events.push(event(0, "ping", None, "{}", T0 - 305_000 + k * 10_000 + 3));
+    }
+    events.push(event(0, "ping", None, "{}", BURST - 1));
+    for k in 0..50 {
+        let ty = if k % 5 == 4 {
+            "charge.succeeded"
+        } else {
+            "charge.failed"
+        };
+        events.push(event(0, ty, Some(&format!("evt_{k}")), "{}", BURST + k * 99));
+    }
+    events.push(event(0, "charge.failed", Some("after"), "{}", BURST + 5000));
+    events.sort_by_key(|e| e.received);
+    app.now = T0 + 500;
+    app.ingest([SourceMsg::Events {
+        source: 0,
+        events,
+        cursor: None,
+    }]);
+    app
+}

@@ -48,6 +48,9 @@ impl App {
         if self.overlay == Some(Overlay::Catalog) {
             return self.catalog_key(k);
         }
+        if self.overlay == Some(Overlay::Chart) {
+            return self.chart_key(k);
+        }
         if let Some(o) = self.overlay {
             match k.code {
                 KeyCode::Esc | KeyCode::Char('q') => self.overlay = None,
@@ -60,6 +63,7 @@ impl App {
                 KeyCode::Char('v') => self.open(Overlay::State),
                 KeyCode::Char('c') => self.open_catalog(),
                 KeyCode::Char('!') => self.toggle_alerts(),
+                KeyCode::Char('r') => self.open_chart(),
                 KeyCode::Char('j') | KeyCode::Down => {
                     self.overlay_scroll = self.overlay_scroll.saturating_add(1)
                 }
@@ -88,6 +92,10 @@ impl App {
             KeyCode::Char('v') => self.open(Overlay::State),
             KeyCode::Char('c') => self.open_catalog(),
             KeyCode::Char('!') => self.toggle_alerts(),
+            KeyCode::Char('r') => self.open_chart(),
+            KeyCode::Char('w') => {
+                self.spark_window = (self.spark_window + 1) % super::SPARK_WINDOWS.len();
+            }
             KeyCode::Char('/') => {
                 self.prompt = Some(Prompt::with(self.filter.source_text().to_owned()));
             }

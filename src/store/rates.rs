@@ -1,124 +1,216 @@
-//! Per-second event counts over the last minutes: what the sparklines draw
-//! and what "events/s" means.
+//! Event counts over time: what "events/s", the type panel's sparklines and
+//! the rate chart read. Counted at each event's `received` time, so a
+//! replay's rates are the recording's, not the wall clock's.
+//!
+//! A [`RateHistory`] is up to three rings of counts. Every bucket is aligned
+//! to its width on the clock: bucket `k` of a ring `w` seconds wide covers
+//! the seconds `[k·w, (k+1)·w)` since the epoch.
+//!
+//! | ring | buckets | covers | who has it |
+//! | --- | --- | --- | --- |
+//! | recent | 1 s × [`RECENT_SECONDS`] | the "current rate" | every history |
+//! | fine | 1 s × [`FINE_SECONDS`] | the 15-minute sparkline, the chart up to 15 minutes | [`RateHistory::full`] |
+//! | coarse | [`COARSE_WIDTH`] s × [`COARSE_BUCKETS`] | the chart zoomed out, up to 24 hours | [`RateHistory::full`] |
+//!
+//! The fine and coarse rings cost [`FULL_HISTORY_BYTES`] (9.6 kB); the store
+//! hands them out within its bound (`store::RATE_HISTORY_BYTES`). An event
+//! older than a ring's reach (a replay interleaving recordings) is counted
+//! in the rings that still reach it and dropped from the others.
 
-/// Seconds of history kept per type (five minutes).
-pub const RATE_SECONDS: usize = 300;
-
-/// Seconds averaged for the "current rate".
+/// Seconds averaged for the "current rate" (the type panel's `/s` column
+/// and its sort order, the status bar's `ev/s`).
 const CURRENT_WINDOW: i64 = 5;
+/// One-second buckets every history keeps: the current-rate window plus
+/// the second under way and a margin for events a little out of order.
+pub const RECENT_SECONDS: usize = 8;
+/// The longest sparkline window (15 minutes).
+pub const LONGEST_WINDOW_SECONDS: i64 = 15 * 60;
+/// One-second buckets of a full history: the longest sparkline window, plus
+/// a minute so that window's oldest cell is still whole while the newest
+/// second fills.
+pub const FINE_SECONDS: usize = LONGEST_WINDOW_SECONDS as usize + 60;
+/// Width of a coarse bucket, seconds.
+pub const COARSE_WIDTH: i64 = 60;
+/// Coarse buckets of a full history: 24 hours of minutes.
+pub const COARSE_BUCKETS: usize = 24 * 60;
+/// Heap bytes of a full history's fine and coarse rings.
+pub const FULL_HISTORY_BYTES: usize = (FINE_SECONDS + COARSE_BUCKETS) * std::mem::size_of::<u32>();
 
-/// A ring of per-second counts ending at the second of the last `add`.
+/// No bucket counted yet.
+const EMPTY: i64 = i64::MIN;
+
+/// A ring of counts in buckets `width` seconds wide, ending at the newest
+/// bucket counted.
+#[derive(Debug, Clone)]
+struct Ring {
+    width: i64,
+    counts: Box<[u32]>,
+    /// Number (`second / width`) of the newest bucket, or [`EMPTY`].
+    head: i64,
+}
+
+impl Ring {
+    fn new(width: i64, buckets: usize) -> Self {
+        Ring {
+            width,
+            counts: vec![0; buckets].into_boxed_slice(),
+            head: EMPTY,
+        }
+    }
+
+    fn len(&self) -> i64 {
+        self.counts.len() as i64
+    }
+
+    fn slot(&self, bucket: i64) -> usize {
+        bucket.rem_euclid(self.len()) as usize
+    }
+
+    /// Number of the oldest bucket still kept (meaningless while empty).
+    fn oldest(&self) -> i64 {
+        self.head.saturating_sub(self.len() - 1)
+    }
+
+    fn add(&mut self, sec: i64, n: u32) {
+        let b = sec.div_euclid(self.width);
+        if self.head == EMPTY {
+            self.head = b;
+        } else if b > self.head {
+            if b - self.head >= self.len() {
+                self.counts.fill(0);
+            } else {
+                for k in self.head + 1..=b {
+                    let i = self.slot(k);
+                    self.counts[i] = 0;
+                }
+            }
+            self.head = b;
+        } else if b < self.oldest() {
+            return;
+        }
+        let i = self.slot(b);
+        self.counts[i] = self.counts[i].saturating_add(n);
+    }
+
+    /// The count of bucket `b` (0 outside what is kept).
+    fn at(&self, b: i64) -> u32 {
+        if self.head == EMPTY || b > self.head || b < self.oldest() {
+            0
+        } else {
+            self.counts[self.slot(b)]
+        }
+    }
+
+    /// Whether bucket `b` is still kept (or not yet reached).
+    fn reaches(&self, b: i64) -> bool {
+        self.head == EMPTY || b >= self.oldest()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Tiers {
+    fine: Ring,
+    coarse: Ring,
+}
+
+/// Counts of one type (or of all events) over time; see the module docs.
 #[derive(Debug, Clone)]
 pub struct RateHistory {
-    buckets: Box<[u32]>,
-    /// Unix second of the newest bucket.
-    head_sec: i64,
+    recent: Ring,
+    /// Fine and coarse rings; `None` past the store's memory bound.
+    tiers: Option<Box<Tiers>>,
 }
 
 impl Default for RateHistory {
+    /// A full history.
     fn default() -> Self {
-        RateHistory {
-            buckets: vec![0; RATE_SECONDS].into_boxed_slice(),
-            head_sec: i64::MIN,
-        }
+        RateHistory::full()
     }
 }
 
 impl RateHistory {
-    /// Count `n` events at `now_ms`.
-    pub fn add(&mut self, now_ms: i64, n: u32) {
-        let sec = now_ms.div_euclid(1000);
-        self.advance(sec);
-        let i = self.index(self.head_sec);
-        self.buckets[i] = self.buckets[i].saturating_add(n);
-    }
-
-    fn index(&self, sec: i64) -> usize {
-        sec.rem_euclid(RATE_SECONDS as i64) as usize
-    }
-
-    fn advance(&mut self, sec: i64) {
-        if self.head_sec == i64::MIN || sec - self.head_sec >= RATE_SECONDS as i64 {
-            self.buckets.fill(0);
-            self.head_sec = sec;
-            return;
-        }
-        while self.head_sec < sec {
-            self.head_sec += 1;
-            let i = self.index(self.head_sec);
-            self.buckets[i] = 0;
+    /// Recent seconds only: the current rate, no sparkline or chart line.
+    pub fn recent_only() -> Self {
+        RateHistory {
+            recent: Ring::new(1, RECENT_SECONDS),
+            tiers: None,
         }
     }
 
-    /// Count in the second `sec` (0 outside the history).
-    fn at(&self, sec: i64) -> u32 {
-        if self.head_sec == i64::MIN || sec > self.head_sec || self.head_sec - sec >= RATE_SECONDS as i64 {
-            0
-        } else {
-            self.buckets[self.index(sec)]
+    /// With fine and coarse rings ([`FULL_HISTORY_BYTES`] on the heap).
+    pub fn full() -> Self {
+        RateHistory {
+            tiers: Some(Box::new(Tiers {
+                fine: Ring::new(1, FINE_SECONDS),
+                coarse: Ring::new(COARSE_WIDTH, COARSE_BUCKETS),
+            })),
+            ..RateHistory::recent_only()
+        }
+    }
+
+    /// Whether this history keeps more than the recent seconds.
+    pub fn is_full(&self) -> bool {
+        self.tiers.is_some()
+    }
+
+    /// Count `n` events received at `at_ms`.
+    pub fn add(&mut self, at_ms: i64, n: u32) {
+        let sec = at_ms.div_euclid(1000);
+        self.recent.add(sec, n);
+        if let Some(t) = &mut self.tiers {
+            t.fine.add(sec, n);
+            t.coarse.add(sec, n);
         }
     }
 
     /// Events/s averaged over the last complete seconds before `now_ms`.
     pub fn rate(&self, now_ms: i64) -> f64 {
         let now = now_ms.div_euclid(1000);
-        let sum: u64 = (1..=CURRENT_WINDOW).map(|k| u64::from(self.at(now - k))).sum();
+        let sum: u64 = (1..=CURRENT_WINDOW)
+            .map(|k| u64::from(self.recent.at(now - k)))
+            .sum();
         sum as f64 / CURRENT_WINDOW as f64
     }
 
-    /// The last `n` complete seconds before `now_ms`, oldest first (what a
-    /// sparkline `n` cells wide draws).
-    pub fn history(&self, now_ms: i64, n: usize) -> Vec<u64> {
-        let now = now_ms.div_euclid(1000);
-        let n = n.min(RATE_SECONDS - 1) as i64;
-        (1..=n).rev().map(|k| u64::from(self.at(now - k))).collect()
+    /// Events received in the seconds `[from, to)`, or `None` when this
+    /// history does not keep them: a recent-only history, or older than the
+    /// rings reach (the fine ring for any span, the coarse ring for spans
+    /// aligned to [`COARSE_WIDTH`]).
+    pub fn count(&self, from: i64, to: i64) -> Option<u64> {
+        let t = self.tiers.as_ref()?;
+        if to <= from {
+            return Some(0);
+        }
+        if t.fine.reaches(from) {
+            return Some((from..to).map(|s| u64::from(t.fine.at(s))).sum());
+        }
+        let (a, b) = (from.div_euclid(COARSE_WIDTH), to.div_euclid(COARSE_WIDTH));
+        let aligned = from.rem_euclid(COARSE_WIDTH) == 0 && to.rem_euclid(COARSE_WIDTH) == 0;
+        (aligned && t.coarse.reaches(a)).then(|| (a..b).map(|k| u64::from(t.coarse.at(k))).sum())
+    }
+
+    /// A sparkline over the last `window` complete seconds before `now_ms`
+    /// in `cells` cells, oldest first: each cell's events/s × 1000 (cells
+    /// of a window that does not divide evenly differ by a second in width,
+    /// so they are compared as rates, not counts). `None` without the fine
+    /// ring. `window` is at most [`LONGEST_WINDOW_SECONDS`].
+    pub fn sparkline(&self, now_ms: i64, window: i64, cells: usize) -> Option<Vec<u64>> {
+        let fine = &self.tiers.as_ref()?.fine;
+        let window = window.clamp(1, LONGEST_WINDOW_SECONDS);
+        let cells = (cells as i64).clamp(1, window);
+        let start = now_ms.div_euclid(1000) - window;
+        let edge = |i: i64| start + i * window / cells;
+        Some(
+            (0..cells)
+                .map(|i| {
+                    let (a, b) = (edge(i), edge(i + 1));
+                    let sum: u64 = (a..b).map(|s| u64::from(fine.at(s))).sum();
+                    sum * 1000 / (b - a) as u64
+                })
+                .collect(),
+        )
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_land_in_their_second_and_age_out() {
-        let mut r = RateHistory::default();
-        let t0 = 1_000_000_000;
-        r.add(t0, 1);
-        r.add(t0 + 500, 2);
-        r.add(t0 + 1000, 5);
-        assert_eq!(r.history(t0 + 2000, 3), vec![0, 3, 5]);
-        // 5 complete seconds before t0+2000: 3 + 5 = 8 → 1.6/s
-        assert!((r.rate(t0 + 2000) - 1.6).abs() < 1e-9);
-        // Long after, everything is gone.
-        assert_eq!(r.history(t0 + 1_000_000, 3), vec![0, 0, 0]);
-        r.add(t0 + 1_000_000, 1);
-        assert_eq!(r.history(t0 + 1_001_000, 2), vec![0, 1]);
-    }
-
-    #[test]
-    fn a_gap_zeroes_the_skipped_seconds() {
-        let mut r = RateHistory::default();
-        let t0 = 5_000_000;
-        r.add(t0, 4);
-        r.add(t0 + 10_000, 1);
-        let h = r.history(t0 + 11_000, 11);
-        assert_eq!(h[0], 4);
-        assert!(h[1..10].iter().all(|&c| c == 0), "{h:?}");
-        assert_eq!(h[10], 1);
-    }
-
-    #[test]
-    fn history_wraps_the_ring() {
-        let mut r = RateHistory::default();
-        let t0 = 0;
-        for s in 0..(RATE_SECONDS as i64 + 50) {
-            r.add(t0 + s * 1000, (s % 7) as u32 + 1);
-        }
-        let now = t0 + (RATE_SECONDS as i64 + 50) * 1000;
-        let h = r.history(now, 10);
-        let want: Vec<u64> = ((RATE_SECONDS as i64 + 40)..(RATE_SECONDS as i64 + 50))
-            .map(|s| (s % 7) as u64 + 1)
-            .collect();
-        assert_eq!(h, want);
-    }
-}
+mod tests;

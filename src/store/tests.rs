@@ -96,13 +96,23 @@ fn capacity_zero_keeps_nothing_but_counts() {
 #[test]
 fn types_are_interned_with_counts_and_rates() {
     let mut s = Store::new(10, &[spec("a", false)], 0);
+    // Counted at each event's `received`, not at the time of ingest (here
+    // a minute later): a replay's rates are the recording's.
     for (t, ty) in [(1_000, "a"), (1_100, "b"), (2_000, "a"), (2_500, "a")] {
-        s.ingest(batch(0, vec![event(0, ty, None, "{}")]), t, |_, _| {});
+        let ev = Event {
+            received: t,
+            ..event(0, ty, None, "{}")
+        };
+        s.ingest(batch(0, vec![ev]), 60_000, |_, _| {});
     }
     let names: Vec<_> = s.types().iter().map(|t| (&*t.name, t.count)).collect();
     assert_eq!(names, [("a", 3), ("b", 1)]);
-    assert_eq!(s.types()[0].rate.history(3_000, 2), vec![1, 2]);
-    assert_eq!(s.total_rate().history(3_000, 2), vec![2, 2]);
+    let a = &s.types()[0].rate;
+    assert_eq!((a.count(1, 2), a.count(2, 3)), (Some(1), Some(2)));
+    assert_eq!(s.total_rate().count(1, 2), Some(2));
+    assert_eq!(s.total_rate().count(2, 3), Some(2));
+    assert_eq!(s.total_rate().count(3, 60), Some(0));
+    assert_eq!(s.total_rate().rate(3_000), 4.0 / 5.0);
 }
 
 #[test]
@@ -118,6 +128,17 @@ fn type_table_is_bounded() {
     assert_eq!(s.types().len(), MAX_TYPES + 1);
     assert_eq!(&*s.types()[MAX_TYPES].name, OVERFLOW_TYPE);
     assert_eq!(s.types()[MAX_TYPES].count, 50);
+    // Full rate histories go to the first types within the bound; the rest
+    // keep a current rate; the overflow row and the total keep theirs.
+    let full = RATE_HISTORY_BYTES / FULL_HISTORY_BYTES;
+    assert_eq!(s.history_bytes(), full * FULL_HISTORY_BYTES);
+    assert!(s.history_bytes() <= RATE_HISTORY_BYTES);
+    assert!(s.types()[full - 1].rate.is_full());
+    assert!(!s.types()[full].rate.is_full());
+    assert!(!s.types()[MAX_TYPES - 1].rate.is_full());
+    assert_eq!(s.types()[MAX_TYPES - 1].rate.rate(2_000), 1.0 / 5.0);
+    assert!(s.types()[MAX_TYPES].rate.is_full());
+    assert_eq!(s.total_rate().count(1, 2), Some(MAX_TYPES as u64 + 50));
 }
 
 #[test]

@@ -20,7 +20,7 @@ use crate::sanitize::inert;
 use crate::source::Status;
 use crate::store::Store;
 
-use super::LineSender;
+use super::{LineSender, StreamClock};
 
 /// How often alerts are decided when no event arrives.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -41,6 +41,7 @@ pub struct TailAlerts {
     /// Write `notify` bytes after the line (stderr is a terminal).
     notify: bool,
     limiter: Limiter,
+    clock: StreamClock,
     /// The stderr thread's queue (drop this before `Diagnostics::finish`).
     diag: LineSender,
 }
@@ -57,6 +58,7 @@ impl TailAlerts {
             tick,
             notify: std::io::stderr().is_terminal(),
             limiter: Limiter::default(),
+            clock: StreamClock::new(store.is_replay()),
             diag,
         }
     }
@@ -68,12 +70,15 @@ impl TailAlerts {
         &mut self.alerts
     }
 
-    /// Take in a batch of events at `now` (the store's clock).
-    pub fn observe(&mut self, store: &Store, events: &[Event], now: i64) {
+    /// Take in a batch of events, the wall clock being `wall`: each is
+    /// judged at its own "now" ([`StreamClock`]: the wall, or in a replay
+    /// the latest `received` so far, itself included).
+    pub fn observe(&mut self, store: &Store, events: &[Event], wall: i64) {
         if self.alerts.is_empty() {
             return;
         }
         for ev in events {
+            let now = self.clock.now(wall, ev.received);
             self.alerts.observe(&ev.as_ref(store.source_name(ev.source)), now);
         }
     }

@@ -115,7 +115,7 @@ fn types(f: &mut Frame<'_>, area: Rect, app: &App) {
             .store
             .types()
             .get(*id as usize)
-            .map_or(0.0, |s| s.rate.rate(app.now));
+            .map_or(0.0, |s| s.rate.rate(app.clock()));
         let new = t.new_fields();
         let mut spans = vec![
             Span::styled(fit(&names[k], name_w, true), theme.ty()),

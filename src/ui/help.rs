@@ -58,6 +58,15 @@ pub const KEYS: &[(&str, &str)] = &[
         "!",
         "alerts ([[alert]] in the config): state, value, since when, rule, history",
     ),
+    (
+        "r",
+        "rate chart (all events, the \"only\" types): ←→ h l pick a bucket, Enter: its events",
+    ),
+    (
+        "[ / ]",
+        "chart: zoom out / in (5 minutes at first; 1-second buckets at the finest)",
+    ),
+    ("w", "type panel sparklines: last 1, 5 or 15 minutes"),
     ("y", "copy the selected event's JSON (OSC 52, works over SSH)"),
     ("e", "export the filtered feed to an NDJSON file"),
     ("?", "this help"),

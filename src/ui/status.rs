@@ -116,7 +116,7 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
             sep(),
             Span::raw(format!(
                 "{} ev/s ",
-                rate_text(app.store.total_rate().rate(app.now))
+                rate_text(app.store.total_rate().rate(app.clock()))
             )),
         ],
         keep: 80,
@@ -367,6 +367,8 @@ pub fn draw_bottom(f: &mut Frame<'_>, area: Rect, app: &App) {
         "Enter detail",
         "c catalog",
         "space pause",
+        "r chart",
+        "w sparklines",
         "s sources",
         "v state",
         "y copy",

@@ -1,7 +1,9 @@
 //! The type panel: one row per event type — shown `●` or hidden `○` (not
 //! `✓`/`✗`: those are a webhook's verified/failed), name (`new` when it
 //! appeared while "only" hid it), count, current rate and a sparkline of
-//! its per-second rate — sorted by rate.
+//! its rate over the last 1, 5 or 15 minutes (`w` cycles; the title says
+//! which; each cell is the window / the cells, drawn as events/s) — sorted
+//! by rate. A type past the rate-history bound has no sparkline (`·`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,15 +22,29 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         "t to focus"
     };
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT)
-        .title(Line::from(vec![
-            pane_title("types", is_focused, &theme),
-            Span::styled(format!("{hint} "), theme.dim()),
-        ]));
+    let title = Line::from(vec![
+        pane_title("types", is_focused, &theme),
+        Span::styled(format!("{hint} "), theme.dim()),
+    ]);
+    // The sparklines' window, right-aligned: in full when it fits beside
+    // the title, else just the span.
+    let span = span_text(app.spark_seconds());
+    let room = (area.width as usize).saturating_sub(title.width() + 1);
+    let window = [
+        format!(" last {span} (w) "),
+        format!(" {span} "),
+        format!(" {span}"),
+    ]
+    .into_iter()
+    .find(|w| w.chars().count() <= room);
+    let mut block = Block::new().borders(Borders::TOP | Borders::LEFT).title(title);
+    if let Some(window) = window {
+        block = block.title(Line::styled(window, theme.dim()).right_aligned());
+    }
     let inner = block.inner(area);
     f.render_widget(block, area);
     let ids = app.types_sorted();
+    let now = app.clock();
     if ids.is_empty() {
         f.render_widget(Paragraph::new(Span::styled("no events yet", theme.dim())), inner);
         return;
@@ -77,7 +93,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled("○ ", theme.dim())
         };
         let name_style = if visible { theme.ty() } else { theme.dim() };
-        let rate = stats.rate.rate(app.now);
+        let rate = stats.rate.rate(now);
         let name = if app.new_types.contains(&ty) && name_w > 8 {
             let short = &new_names[k];
             let gap = name_w.saturating_sub(short.chars().count() + 4);
@@ -110,17 +126,16 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
             },
         );
         if spark_w > 0 {
-            let data = stats.rate.history(app.now, spark_w);
-            let spark = Sparkline::default().data(data).style(theme.ty());
-            f.render_widget(
-                spark,
-                Rect {
-                    x: inner.x + text_w + 1,
-                    y,
-                    width: spark_w as u16 - 1,
-                    height: 1,
-                },
-            );
+            let area = Rect {
+                x: inner.x + text_w + 1,
+                y,
+                width: spark_w as u16 - 1,
+                height: 1,
+            };
+            match stats.rate.sparkline(now, app.spark_seconds(), spark_w - 1) {
+                Some(data) => f.render_widget(Sparkline::default().data(data).style(theme.ty()), area),
+                None => f.render_widget(Paragraph::new(Span::styled("·", theme.dim())), area),
+            }
         }
     }
 }
@@ -135,6 +150,17 @@ pub fn compact(n: u64) -> String {
         0..=99_999 => n.to_string(),
         100_000..=999_999 => format!("{}k", n / 1000),
         _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// A span of seconds: `45s`, `5m`, `1h`, `1h30m`.
+pub fn span_text(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 && s % 60 == 0 => format!("{}m", s / 60),
+        s if s < 3600 => format!("{}m{}s", s / 60, s % 60),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s => format!("{}h{}m", s / 3600, s % 3600 / 60),
     }
 }
 

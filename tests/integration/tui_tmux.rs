@@ -53,7 +53,7 @@ impl Tmux {
         }
     }
 
-    fn literal(&self, text: &str) {
+    pub(crate) fn literal(&self, text: &str) {
         self.tmux(&["send-keys", "-l", text]);
         std::thread::sleep(Duration::from_millis(150));
     }
@@ -82,7 +82,7 @@ impl Drop for Tmux {
     }
 }
 
-fn command(dir: &Path) -> String {
+pub(crate) fn command(dir: &Path) -> String {
     command_with(dir, "", "demo")
 }
 
@@ -158,7 +158,7 @@ fn a_panic_restores_the_terminal() {
 }
 
 /// Feed rows of the screen: lines that start with a clock.
-fn feed_types(screen: &str) -> Vec<String> {
+pub(crate) fn feed_types(screen: &str) -> Vec<String> {
     screen
         .lines()
         .filter(|l| l.len() > 13 && l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':')
