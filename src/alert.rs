@@ -47,6 +47,7 @@
 //! `TailAlerts::act()`); the monitor — `App::alerts`, acted on by the loop
 //! after every ingest and every second.
 
+mod change;
 pub mod eval;
 pub mod exec;
 pub mod notify;

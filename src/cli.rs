@@ -245,7 +245,7 @@ pub struct ReplayArgs {
     /// `-drift`.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
-    /// Evaluate the [[alert]] tables of this config file over the replay, on
+    /// Evaluate the `[[alert]]` tables of this config file over the replay, on
     /// the recording's clock (its sources are not started): try alert rules
     /// against a recorded incident.
     #[arg(long, value_name = "FILE")]
@@ -297,7 +297,7 @@ pub struct CommonArgs {
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
     /// Config file (sources from it and from the command line are merged; its
-    /// [[alert]] tables are watched: see README, "Alerts and reconciliation").
+    /// `[[alert]]` tables are watched: see README, "Alerts and reconciliation").
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore the default config lookup ($EVTOP_CONFIG, ~/.config/evtop/…);

@@ -5,9 +5,12 @@
 //! caller drains them ([`Alerts::drain`]) and acts (stderr, status bar,
 //! notify, exec). It does no I/O and reads no clock.
 //!
-//! - `rate`: fires when the count in its window starts to compare true,
-//!   resolves when it stops; a `<`/`<=` rule is judged only once a whole
-//!   window has passed since the start.
+//! - `rate`: a rule on too many (`>`, `>=`) fires with the event that makes
+//!   it hold, at the count it then says; it resolves, and a rule on too few
+//!   (`<`, `<=`) fires and resolves, when judged at a batch's end, on the
+//!   tick, or when an event closes a second — so what is reported does not
+//!   depend on batching. A `<`/`<=` rule is judged only once a whole window
+//!   has passed since the start (or since a replay's clock began).
 //! - `silent`: counts time only while at least one of its watched sources
 //!   is live (watched: the sources the `when` filter's `source:` terms can
 //!   match, else all); a matching event sets the count back to zero.
@@ -18,8 +21,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use serde_json::Value;
-
+pub use super::change::{Change, HistoryItem};
 use super::window::Window;
 use super::{
     AlertSpec, Exec, FIRED_SHOWN_MS, HISTORY_LEN, Notify, RECENT_EVENT_BYTES, RECENT_EVENTS, Rule, fmt_secs,
@@ -126,97 +128,6 @@ impl Entry {
     }
 }
 
-/// A state change to act on.
-#[derive(Debug, Clone)]
-pub struct Change {
-    /// Index of the alert ([`Alerts::entries`]).
-    pub alert: usize,
-    pub name: String,
-    /// See [`Entry::kind`].
-    pub kind: &'static str,
-    /// `true`: fired; `false`: resolved.
-    pub firing: bool,
-    /// The count, the seconds silent, or `None` (`each`, external).
-    pub value: Option<u64>,
-    /// `7 in 1m`, `silent for 2m`, `charge.failed evt_1 from stripe`, a
-    /// reconciliation finding; empty when resolved.
-    pub text: String,
-    /// NDJSON objects, oldest first: up to [`RECENT_EVENTS`] of the latest
-    /// matching events for a state change; the one event for a firing per
-    /// event (`each`, or a report that came with one), so a flood of them
-    /// holds one event each.
-    pub events: Vec<String>,
-    pub at: i64,
-    pub notify: Notify,
-    pub exec: Option<Arc<Exec>>,
-}
-
-impl Change {
-    /// The bytes of its `notify` (bell, desktop notification): only for a
-    /// firing; empty for a resolution or when the alert asks for nothing.
-    pub fn notify_bytes(&self) -> Vec<u8> {
-        if !self.firing || !self.notify.any() {
-            return Vec::new();
-        }
-        let title = format!("evtop: {}", self.name);
-        let body = format!("{} {}", self.state(), self.text);
-        super::notify::sequence(self.notify, &title, body.trim())
-    }
-
-    /// `firing` or `resolved`.
-    pub fn state(&self) -> &'static str {
-        if self.firing { "firing" } else { "resolved" }
-    }
-
-    /// The `tail` stderr line: `alert: NAME firing: TEXT`, `alert: NAME
-    /// resolved`; an external alert's is `KIND: NAME: TEXT`. Not yet made
-    /// inert: the caller does.
-    pub fn line(&self) -> String {
-        match (self.kind, self.firing) {
-            ("alert", true) => format!("alert: {} firing: {}", self.name, self.text),
-            ("alert", false) => format!("alert: {} resolved", self.name),
-            (kind, _) => format!("{kind}: {}: {}", self.name, self.text),
-        }
-    }
-
-    /// What `exec` gets on stdin: `{"alert", "state", "value", "text",
-    /// "events"}`, one line.
-    pub fn json(&self) -> String {
-        let mut out = String::with_capacity(256 + self.events.iter().map(String::len).sum::<usize>());
-        out.push_str("{\"alert\":");
-        out.push_str(&Value::from(self.name.as_str()).to_string());
-        out.push_str(",\"state\":\"");
-        out.push_str(self.state());
-        out.push_str("\",\"value\":");
-        match self.value {
-            Some(v) => out.push_str(&v.to_string()),
-            None => out.push_str("null"),
-        }
-        out.push_str(",\"text\":");
-        out.push_str(&Value::from(self.text.as_str()).to_string());
-        out.push_str(",\"events\":[");
-        for (i, e) in self.events.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(e);
-        }
-        out.push_str("]}");
-        out
-    }
-}
-
-/// One line of the `!` view's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryItem {
-    pub at: i64,
-    /// Index of the alert.
-    pub alert: usize,
-    /// `firing`, `resolved`, `exec failed`, …
-    pub what: String,
-    pub text: String,
-}
-
 /// See the module docs.
 #[derive(Debug, Default)]
 pub struct Alerts {
@@ -316,8 +227,21 @@ impl Alerts {
                         let (holds, value, text) = rate_verdict(e, n, second * 1000 + 999);
                         self.settle(i, holds, value, text, second * 1000 + 999);
                     }
-                    if let Some(w) = &mut self.entries[i].window {
-                        w.add(ev.received);
+                    let e = &mut self.entries[i];
+                    let Some(w) = &mut e.window else { continue };
+                    w.add(ev.received);
+                    // A rule on too many fires with the event that makes it
+                    // hold, at the count it then says, however the events
+                    // were batched.
+                    let n = w.total();
+                    if e.state == State::Ok
+                        && let Some(Rule::Rate { op, count, .. }) = e.rule
+                        && !op.is_low()
+                        && op.holds(n, count)
+                    {
+                        let at = now;
+                        let (holds, value, text) = rate_verdict(e, n, at);
+                        self.settle(i, holds, value, text, at);
                     }
                 }
                 Some(Rule::Silent(_)) => {

@@ -189,18 +189,21 @@ fn each_fires_per_event_never_resolves_and_folds_a_flood_into_a_count() {
 
 #[test]
 fn changes_carry_at_most_ten_recent_events_as_json() {
-    let mut a = Alerts::new(&[spec("any", "", rate(RateOp::Ge, 15, 60))], &["s"], T0);
+    let mut a = Alerts::new(&[spec("any", "", rate(RateOp::Ge, 16, 60))], &["s"], T0);
     let ids: Vec<String> = (0..15).map(|i| format!("evt_{i}")).collect();
     for id in &ids {
         a.observe(&ev("s", "t", id, T0), T0);
     }
+    assert!(a.drain().is_empty(), "15 is not 16");
     let big = "x".repeat(RECENT_EVENT_BYTES + 1);
     let mut large = ev("s", "t", "evt_big", T0);
     large.data = &big;
     large.json = false;
     a.observe(&large, T0);
+    a.observe(&ev("s", "t", "evt_after", T0), T0);
     a.evaluate(T0, all_live);
     let c = a.drain();
+    assert_eq!(c.len(), 1, "fired once, by the 16th event");
     let v: serde_json::Value = serde_json::from_str(&c[0].json()).unwrap();
     assert_eq!(v["alert"], "any");
     assert_eq!(v["state"], "firing");
@@ -325,6 +328,6 @@ fn a_burst_inside_one_batch_is_judged_when_its_second_closes() {
     a.evaluate(T0 + 20_000, all_live);
     let c = a.drain();
     assert_eq!(c.len(), 2, "{c:?}");
-    assert_eq!((c[0].firing, c[0].value, c[0].at), (true, Some(6), T0 + 999));
+    assert_eq!((c[0].firing, c[0].value, c[0].at), (true, Some(6), T0 + 500));
     assert_eq!((c[1].firing, c[1].value, c[1].at), (false, Some(1), T0 + 20_000));
 }

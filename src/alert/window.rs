@@ -31,6 +31,11 @@ impl Window {
         }
     }
 
+    /// The count as it stands (without moving the window).
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
     /// Length in seconds.
     pub fn len_secs(&self) -> u64 {
         self.buckets.len() as u64

@@ -1,9 +1,11 @@
-//! Alerts in `tail` (SPEC 11.2): evaluated on the runtime thread as events
-//! are taken in, before the hand-over to the printer (which may drop under
-//! a stalled stdout; alerts must not), at the end of every turn and on a
-//! 1 s tick. A state change is a stderr line through [`Diagnostics`]
-//! (never blocking): `alert: NAME firing: 7 in 1m`, `alert: NAME
-//! resolved`; `exec` runs as for the TUI; its failures are stderr lines.
+//! Alerts in `tail` (SPEC 11.2): every event is judged on the runtime
+//! thread as it is taken in, before the hand-over to the printer (whose
+//! queue a stalled stdout fills); alerts are decided at the end of every
+//! turn and on a 1 s tick, which keeps running while the hand-over waits.
+//! A state change is a stderr line through the stderr thread
+//! ([`super::Diagnostics`], never blocking): `alert: NAME firing: 6 in 1m`,
+//! `alert: NAME resolved`; `exec` runs as for the TUI; its failures are
+//! stderr lines.
 //!
 //! `notify` in `tail`: when stderr is a terminal, the bell and the desktop
 //! notification bytes follow the alert's line on stderr; when it is not (a
