@@ -29,6 +29,11 @@ use super::{
 use crate::event::{EventRef, SourceId};
 use crate::filter::Filter;
 
+/// Longest text a firing keeps (characters): an event's type and id, or a
+/// reported finding, can be as long as an event, and the history keeps
+/// [`HISTORY_LEN`] of them.
+pub const MAX_TEXT_CHARS: usize = 300;
+
 /// Changes waiting to be drained before more `each` firings are folded
 /// into a count instead of queued one by one.
 pub const PENDING_MAX: usize = 256;
@@ -387,7 +392,11 @@ impl Alerts {
         self.pending.drain(..).collect()
     }
 
-    fn fire(&mut self, i: usize, value: Option<u64>, text: String, state: State, now: i64) {
+    fn fire(&mut self, i: usize, value: Option<u64>, mut text: String, state: State, now: i64) {
+        if let Some((cut, _)) = text.char_indices().nth(MAX_TEXT_CHARS) {
+            text.truncate(cut);
+            text.push('…');
+        }
         let e = &mut self.entries[i];
         e.fired += 1;
         e.state = state;

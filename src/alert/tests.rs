@@ -331,3 +331,14 @@ fn a_burst_inside_one_batch_is_judged_when_its_second_closes() {
     assert_eq!((c[0].firing, c[0].value, c[0].at), (true, Some(6), T0 + 500));
     assert_eq!((c[1].firing, c[1].value, c[1].at), (false, Some(1), T0 + 20_000));
 }
+
+#[test]
+fn a_firing_text_is_cut_at_its_bound() {
+    let mut a = Alerts::new(&[spec("e", "", Rule::Each)], &["s"], T0);
+    let long = "x".repeat(10_000);
+    a.observe(&ev("s", "t", &long, T0), T0);
+    let c = a.drain();
+    assert_eq!(c[0].text.chars().count(), eval::MAX_TEXT_CHARS + 1);
+    assert!(c[0].text.ends_with('…'));
+    assert_eq!(a.history()[0].text, c[0].text);
+}
