@@ -139,8 +139,9 @@ pub struct Alerts {
     entries: Vec<Entry>,
     pending: VecDeque<Change>,
     history: VecDeque<HistoryItem>,
-    /// Scratch buffer for NDJSON.
-    line: Vec<u8>,
+    /// Scratch buffer for NDJSON, and the last `received` it formatted
+    /// (events of one read share it).
+    line: (Vec<u8>, crate::output::Received),
 }
 
 impl Alerts {
@@ -485,9 +486,13 @@ fn rate_verdict(e: &Entry, n: u64, now: i64) -> (bool, u64, String) {
 
 /// Keep `ev` as an NDJSON object among the latest [`RECENT_EVENTS`],
 /// reusing the oldest one's buffer.
-fn remember(recent: &mut VecDeque<Vec<u8>>, ev: &EventRef<'_>, line: &mut Vec<u8>) {
+fn remember(
+    recent: &mut VecDeque<Vec<u8>>,
+    ev: &EventRef<'_>,
+    (line, received): &mut (Vec<u8>, crate::output::Received),
+) {
     line.clear();
-    crate::output::ndjson(ev, line);
+    crate::output::ndjson_with(ev, &[], line, received);
     if line.last() == Some(&b'\n') {
         line.pop();
     }
