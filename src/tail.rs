@@ -173,7 +173,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                 diag.line(format!("{}: {}", inert(&s.name), inert(why)));
                 engine.resync(id);
             }
-            // Before the printer, which may drop under a stalled stdout.
+            // Judged before the hand-over, which a stalled stdout holds up.
             alerts.observe(&store, &events, now_millis());
             batch_bytes += events.iter().map(held_bytes).sum::<usize>();
             if batch.is_empty() {
