@@ -125,8 +125,13 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
 
     let mut msgs = Vec::with_capacity(BATCH);
     let mut health = health::Health::new(config.sources.iter().map(|s| s.name.clone()));
-    let mut alerts =
-        alerts::TailAlerts::new(&config.alerts, &store, store.clock(now_millis()), diag.sender());
+    let mut alerts = alerts::TailAlerts::new(
+        &config.alerts,
+        &store,
+        config.contract.as_ref(),
+        store.clock(now_millis()),
+        diag.sender(),
+    );
     let end = 'run: loop {
         let n = tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH) => n,

@@ -12,11 +12,13 @@
 //! pipe, a file, a log collector), nothing is written for them.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::alert::exec::{Failure, Runner};
 use crate::alert::notify::Limiter;
 use crate::alert::{AlertSpec, Alerts, Change};
+use crate::contract::Contract;
 use crate::event::Event;
 use crate::sanitize::inert;
 use crate::source::Status;
@@ -44,13 +46,22 @@ pub struct TailAlerts {
     notify: bool,
     limiter: Limiter,
     clock: StreamClock,
+    /// The contract, when an alert's `when` has a `drift` term.
+    drift: Option<Arc<Contract>>,
     /// The stderr thread's queue (drop this before `Diagnostics::finish`).
     diag: LineSender,
 }
 
 impl TailAlerts {
-    /// The alerts of `specs` over the store's sources, at `now`.
-    pub fn new(specs: &[AlertSpec], store: &Store, now: i64, diag: LineSender) -> Self {
+    /// The alerts of `specs` over the store's sources, at `now`; events are
+    /// checked against `contract` when an alert's `when` has a `drift` term.
+    pub fn new(
+        specs: &[AlertSpec],
+        store: &Store,
+        contract: Option<&Arc<Contract>>,
+        now: i64,
+        diag: LineSender,
+    ) -> Self {
         let names: Vec<&str> = store.sources().iter().map(|s| s.name.as_str()).collect();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -61,6 +72,9 @@ impl TailAlerts {
             notify: std::io::stderr().is_terminal(),
             limiter: Limiter::default(),
             clock: StreamClock::new(store.is_replay()),
+            drift: contract
+                .filter(|_| specs.iter().any(|a| a.when.has_drift_terms()))
+                .cloned(),
             diag,
         }
     }
@@ -81,7 +95,13 @@ impl TailAlerts {
         }
         for ev in events {
             let now = self.clock.now(wall, ev.received);
-            self.alerts.observe(&ev.as_ref(store.source_name(ev.source)), now);
+            let mut r = ev.as_ref(store.source_name(ev.source));
+            // `when = "drift"`: checked here only when an alert asks, as the
+            // printer checks only what it prints.
+            if let Some(c) = &self.drift {
+                r.drift = c.drifts(r.ty, r.data, r.json);
+            }
+            self.alerts.observe(&r, now);
         }
     }
 

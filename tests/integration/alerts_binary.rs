@@ -310,3 +310,56 @@ async fn a_replay_is_judged_on_its_own_clock() {
         );
     }
 }
+
+/// `when = "drift"` with `--contract`: `tail` checks events against the
+/// contract for the alert (its printer checks only what it prints).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drift_alert_fires_on_exactly_the_events_that_break_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = [
+        ("e0", r#"{"amount":1}"#),
+        ("e1", r#"{"i":1}"#),
+        ("e2", r#"{"amount":2}"#),
+        ("e3", r#"{"amount":"3"}"#),
+        ("e4", r#"{"i":4}"#),
+    ]
+    .iter()
+    .map(|(id, data)| {
+        format!(
+            r#"{{"source":"pay","id":"{id}","type":"charge.failed","time":null,"received":"2026-01-01T10:00:00Z","data":{data}}}"#
+        )
+    })
+    .collect();
+    let rec = dir.path().join("rec.ndjson");
+    std::fs::write(&rec, lines.join("\n") + "\n").unwrap();
+    let contract = dir.path().join("contract.json");
+    std::fs::write(
+        &contract,
+        r#"{"charge.failed":{"type":"object","required":["amount"],"properties":{"amount":{"type":"integer"}}}}"#,
+    )
+    .unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[alert]]\nname = \"drifted\"\nwhen = \"drift\"\neach = true\n",
+    );
+    let out = evtop(dir.path())
+        .args(["replay", "--tail", "--speed", "0", "--contract"])
+        .arg(&contract)
+        .arg("--alerts")
+        .arg(&config)
+        .arg(&rec)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        alert_lines(&out.stderr),
+        [
+            "alert: drifted firing: charge.failed e1 from pay",
+            "alert: drifted firing: charge.failed e3 from pay",
+            "alert: drifted firing: charge.failed e4 from pay",
+        ],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
