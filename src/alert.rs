@@ -119,7 +119,9 @@ pub enum Rule {
     /// `rate = "> 5/1m"`: fires while the count of matching events in the
     /// last `window` compares to `count` by `op`.
     Rate {
+        /// How the count compares to `count`.
         op: RateOp,
+        /// The threshold.
         count: u64,
         /// Whole seconds, 1 s ..= [`MAX_RATE_WINDOW`].
         window: Duration,

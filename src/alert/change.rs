@@ -12,6 +12,7 @@ use super::{Exec, Notify};
 pub struct Change {
     /// Index of the alert ([`Alerts::entries`](super::Alerts::entries)).
     pub alert: usize,
+    /// The alert's name.
     pub name: String,
     /// See [`Entry::kind`](super::Entry::kind).
     pub kind: &'static str,
@@ -27,8 +28,11 @@ pub struct Change {
     /// event (`each`, or a report that came with one), so a flood of them
     /// holds one event each.
     pub events: Vec<String>,
+    /// When it changed, ms (the clock passed in).
     pub at: i64,
+    /// The alert's `notify` ([`Change::notify_bytes`]).
     pub notify: Notify,
+    /// The alert's `exec`, run with [`Change::json`] on stdin.
     pub exec: Option<Arc<Exec>>,
 }
 
@@ -90,10 +94,12 @@ impl Change {
 /// One line of the `!` view's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryItem {
+    /// When, ms.
     pub at: i64,
     /// Index of the alert.
     pub alert: usize,
     /// `firing`, `resolved`, `exec failed`, …
     pub what: String,
+    /// The value's text, or what failed.
     pub text: String,
 }

@@ -77,8 +77,11 @@ pub struct Entry {
     pub rule: Option<Rule>,
     /// `when` as written (empty for an external alert).
     pub when_text: String,
+    /// What its firings ring or show on the desktop.
     pub notify: Notify,
+    /// What its changes run.
     pub exec: Option<Arc<Exec>>,
+    /// Where it stands now.
     pub state: State,
     /// When the state last changed (or an `each` alert last fired), ms.
     pub since: i64,

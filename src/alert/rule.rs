@@ -9,9 +9,13 @@ use super::{MAX_RATE_WINDOW, MAX_SILENT};
 /// How a `rate` compares the count in its window to its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateOp {
+    /// `>`: more than.
     Gt,
+    /// `>=`: at least.
     Ge,
+    /// `<`: fewer than.
     Lt,
+    /// `<=`: at most.
     Le,
 }
 
