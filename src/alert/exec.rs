@@ -2,8 +2,8 @@
 //! change's JSON on stdin, stdout discarded, the first bytes of stderr kept
 //! for the report, killed after its `exec_timeout`. Each run is a task on
 //! the runtime (a `tokio::process` child: nothing waits synchronously); at
-//! most [`MAX_RUNNING`] run at once, and a change that finds them all busy
-//! is skipped and reported. Every failure — it could not start, it exited
+//! most [`MAX_RUNNING`] run at once and [`MAX_STARTS_PER_SECOND`] start in
+//! a second, and a change that finds either spent is skipped and reported. Every failure — it could not start, it exited
 //! non-zero, it timed out — comes back as a [`Failure`] for the caller to
 //! show; none is fatal.
 
@@ -21,6 +21,11 @@ use super::{Change, Exec};
 /// `exec` commands running at once, all alerts together; a change that
 /// finds this many running does not run its command (reported).
 pub const MAX_RUNNING: usize = 8;
+/// `exec` commands started per second at most, all alerts together:
+/// starting a process costs the runtime thread a fork and an exec, and a
+/// flood of `each` firings of a command that ends at once must not turn
+/// into thousands of them a second. Past it, runs are skipped (reported).
+pub const MAX_STARTS_PER_SECOND: usize = 20;
 /// Failures waiting for the caller; more are counted, not queued.
 pub const FAILURE_QUEUE: usize = 256;
 /// Bytes of a command's stderr kept for its failure report.
@@ -45,8 +50,13 @@ pub struct Runner {
     tx: mpsc::Sender<Failure>,
     rx: mpsc::Receiver<Failure>,
     tasks: TaskTracker,
-    /// Runs skipped because [`MAX_RUNNING`] were running.
+    /// Runs skipped: [`MAX_RUNNING`] were running, or
+    /// [`MAX_STARTS_PER_SECOND`] had started this second.
     pub skipped: u64,
+    /// The current second of starts (wall clock) and how many it had.
+    starts: (std::time::Instant, usize),
+    /// When a skip was last reported.
+    skip_said: Option<std::time::Instant>,
 }
 
 impl Default for Runner {
@@ -65,6 +75,8 @@ impl Runner {
             rx,
             tasks: TaskTracker::new(),
             skipped: 0,
+            starts: (std::time::Instant::now(), 0),
+            skip_said: None,
         }
     }
 
@@ -74,7 +86,8 @@ impl Runner {
     }
 
     /// Run the change's alert's `exec`, if it has one, on the current
-    /// runtime. Returns at once; a skip is returned as a failure.
+    /// runtime. Returns at once; a skip is returned as a failure (at most
+    /// one a second: [`Runner::skipped`] counts them all).
     pub fn run(&mut self, change: &Change) -> Option<Failure> {
         let exec = change.exec.clone()?;
         let fail = |text: String| Failure {
@@ -82,13 +95,34 @@ impl Runner {
             name: change.name.clone(),
             text,
         };
-        if self.running.load(Ordering::Relaxed) >= MAX_RUNNING {
+        if self.starts.0.elapsed() >= Duration::from_secs(1) {
+            self.starts = (std::time::Instant::now(), 0);
+        }
+        let why = if self.running.load(Ordering::Relaxed) >= MAX_RUNNING {
+            Some(format!("{MAX_RUNNING} commands already running"))
+        } else if self.starts.1 >= MAX_STARTS_PER_SECOND {
+            Some(format!(
+                "{MAX_STARTS_PER_SECOND} commands already started this second"
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
             self.skipped += 1;
+            // Said at most once a second; the count says the rest.
+            if self
+                .skip_said
+                .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+            {
+                return None;
+            }
+            self.skip_said = Some(std::time::Instant::now());
             return Some(fail(format!(
-                "exec {:?} skipped: {MAX_RUNNING} commands already running ({} skipped so far)",
+                "exec {:?} skipped: {why} ({} skipped so far)",
                 exec.argv[0], self.skipped
             )));
         }
+        self.starts.1 += 1;
         self.running.fetch_add(1, Ordering::Relaxed);
         let guard = Running(self.running.clone());
         let input = change.json();
@@ -185,5 +219,78 @@ async fn run_one(exec: &Exec, input: String) -> Result<(), String> {
                 format!("exec {program:?} {status}: {said}")
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::Notify;
+
+    fn change(argv: &[&str]) -> Change {
+        Change {
+            alert: 0,
+            name: "a".into(),
+            kind: "alert",
+            firing: true,
+            value: None,
+            text: String::new(),
+            events: Vec::new(),
+            at: 0,
+            notify: Notify::default(),
+            exec: Some(Arc::new(Exec {
+                argv: argv.iter().map(|s| s.to_string()).collect(),
+                timeout: Duration::from_secs(5),
+            })),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_flood_starts_at_most_its_bound_a_second_and_says_so_once() {
+        let mut r = Runner::new();
+        let c = change(&["true"]);
+        let mut said = Vec::new();
+        // Each run ends before the next starts: only the starts bound bites.
+        for _ in 0..MAX_STARTS_PER_SECOND + 10 {
+            said.extend(r.run(&c));
+            let t = std::time::Instant::now();
+            while r.running() > 0 && t.elapsed() < Duration::from_secs(5) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        assert_eq!(said.len(), 1, "skips are said once a second: {said:?}");
+        assert!(
+            said[0]
+                .text
+                .contains("skipped: 20 commands already started this second"),
+            "{said:?}"
+        );
+        assert!(r.skipped >= 1);
+        r.finish(Duration::from_secs(5)).await;
+        assert!(r.failures().is_empty(), "`true` exits 0 every time");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn more_than_max_running_at_once_are_skipped() {
+        let mut r = Runner::new();
+        let c = change(&["sleep", "5"]);
+        let said: Vec<Failure> = (0..MAX_RUNNING + 3).filter_map(|_| r.run(&c)).collect();
+        assert_eq!(r.running(), MAX_RUNNING);
+        assert_eq!(r.skipped, 3);
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0]
+                .text
+                .contains("skipped: 8 commands already running (1 skipped so far)")
+        );
+    }
+
+    #[tokio::test]
+    async fn no_exec_runs_nothing() {
+        let mut r = Runner::new();
+        let mut c = change(&["true"]);
+        c.exec = None;
+        assert!(r.run(&c).is_none());
+        assert_eq!((r.running(), r.skipped), (0, 0));
     }
 }
