@@ -289,8 +289,24 @@ impl Alerts {
                         e.silent_ms += (now - at).max(0);
                     }
                     e.last_eval = Some((now, live_now));
+                    let d_ms = d.as_millis() as i64;
+                    let holds = e.silent_ms >= d_ms;
+                    if holds && e.state == State::Ok {
+                        // It started to hold when the silence reached `d`,
+                        // however late this evaluation came: say so, then.
+                        let at = now - (e.silent_ms - d_ms);
+                        let secs = d.as_secs();
+                        e.value = Some(secs);
+                        self.fire(
+                            i,
+                            Some(secs),
+                            format!("silent for {}", fmt_secs(secs)),
+                            State::Firing,
+                            at,
+                        );
+                        continue;
+                    }
                     let secs = (e.silent_ms / 1000) as u64;
-                    let holds = e.silent_ms >= d.as_millis() as i64;
                     (holds, secs, format!("silent for {}", fmt_secs(secs)))
                 }
                 Some(Rule::Each) => {

@@ -138,6 +138,23 @@ fn silent_counts_only_live_time_of_its_watched_sources() {
 }
 
 #[test]
+fn a_late_evaluation_says_when_the_silence_reached_its_bound() {
+    let mut a = Alerts::new(&[spec("q", "", Rule::Silent(Duration::from_secs(2)))], &["s"], T0);
+    a.evaluate(T0, all_live);
+    // A loaded machine: the next evaluation comes 3.5 s later.
+    a.evaluate(T0 + 3_500, all_live);
+    let c = a.drain();
+    assert_eq!((c[0].value, c[0].at), (Some(2), T0 + 2_000));
+    assert_eq!(c[0].line(), "alert: q firing: silent for 2s");
+    a.evaluate(T0 + 10_000, all_live);
+    assert_eq!(
+        a.entries()[0].text,
+        "silent for 10s",
+        "the view follows the silence"
+    );
+}
+
+#[test]
 fn silent_without_source_terms_watches_every_source() {
     let mut a = Alerts::new(
         &[spec("q", "type:x", Rule::Silent(Duration::from_secs(1)))],
