@@ -8,7 +8,10 @@
 //! 6. terminal output: bytes written per second in a 120×40 window while
 //!    1,000 events/s arrive (what crosses an SSH link);
 //! 2. the TUI under load: events/s ingested while drawing, frame time with
-//!    1M buffered, key-to-frame latency (in process, on `TestBackend`).
+//!    1M buffered, key-to-frame latency (in process, on `TestBackend`);
+//! 7. alerts: the cost of evaluating `[[alert]]`s on ingest — the TUI's
+//!    ingest with 0 and with 5 alerts, and the evaluator alone as `tail`
+//!    runs it before its printer.
 
 use std::io::Write;
 use std::time::Instant;
@@ -254,6 +257,102 @@ fn main() {
         without,
         (with / without - 1.0) * 100.0
     );
+
+    // 7. Alerts on ingest: alternated, best of two each (as above).
+    let five = five_alerts();
+    let (mut none, mut some) = (0f64, 0f64);
+    for _ in 0..2 {
+        none = none.max(alerts_on_ingest(N, &[]));
+        some = some.max(alerts_on_ingest(N, &five));
+    }
+    println!(
+        "7. alerts on TUI ingest: {:.0} events/s with 0 alerts, {:.0} with 5 ({:+.1} %)",
+        none,
+        some,
+        (some / none - 1.0) * 100.0
+    );
+    for (label, specs) in [
+        ("the 5", five.clone()),
+        ("the 4 without a field term", five[..4].to_vec()),
+    ] {
+        let rate = evaluator_alone(2 * N, &specs);
+        println!(
+            "7. alert evaluator alone (tail's path), {label}: {:.0} events/s ({:.0} ns/event)",
+            rate,
+            1e9 / rate
+        );
+    }
+}
+
+/// Five alerts of the kinds a user writes: rates on a type and on a glob,
+/// a silent, a negated type, and an `each` on a field (which parses every
+/// event's JSON, the costly kind; it is last).
+fn five_alerts() -> Vec<evtop::alert::AlertSpec> {
+    let toml = r#"
+[[alert]]
+name = "failed"
+when = "type:charge.failed"
+rate = "> 5/1m"
+[[alert]]
+name = "charges"
+when = "type:charge.*"
+rate = "> 100000/10s"
+[[alert]]
+name = "invoices quiet"
+when = "type:invoice.paid"
+silent = "2m"
+[[alert]]
+name = "not customers"
+when = "source:bench -type:customer.created"
+rate = ">= 100/1m"
+[[alert]]
+name = "big"
+when = ".amount>99990"
+each = true
+"#;
+    evtop::config::parse_config(toml, "bench", &|_| None)
+        .expect("bench alerts load")
+        .alerts
+}
+
+/// Ingest 2 × `n` events (1,000 a batch, the clock at 2 M events/s) into an
+/// `App` buffering `n`, with these alerts, drawing nothing. Events/s.
+fn alerts_on_ingest(n: usize, specs: &[evtop::alert::AlertSpec]) -> f64 {
+    let mut app =
+        App::new(Store::new(n, &[spec(false)], NOW), Filter::default(), true, NOW).with_alerts(specs);
+    app.store.set_learning(false);
+    let start = Instant::now();
+    let mut total = 0usize;
+    while total < 2 * n {
+        let clock = NOW + (total / 2000) as i64;
+        app.now = clock;
+        let events: Vec<Event> = (0..1000).map(|j| event(total + j, clock)).collect();
+        total += events.len();
+        app.ingest([SourceMsg::Events {
+            source: 0,
+            events,
+            cursor: None,
+        }]);
+        let _ = app.alerts.drain();
+    }
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+/// [`evtop::alert::Alerts`] alone over `n` events, as `tail` feeds it: every
+/// event observed, a verdict per 1,000. Events are made before the clock
+/// starts. Events/s.
+fn evaluator_alone(n: usize, specs: &[evtop::alert::AlertSpec]) -> f64 {
+    let events: Vec<Event> = (0..n).map(|i| event(i, NOW + (i / 2000) as i64)).collect();
+    let mut alerts = evtop::alert::Alerts::new(specs, &["bench"], NOW);
+    let start = Instant::now();
+    for (i, e) in events.iter().enumerate() {
+        alerts.observe(&e.as_ref("bench"), e.received);
+        if i % 1000 == 999 {
+            alerts.evaluate(e.received, |_| true);
+            let _ = alerts.drain();
+        }
+    }
+    n as f64 / start.elapsed().as_secs_f64()
 }
 
 /// Part 2: ingest 10 × `n` events as fast as possible into an `App` with

@@ -4,6 +4,7 @@
 //! the loop in `tui.rs` feeds it source messages, input and the time, and
 //! performs the [`Action`]s it returns (quit, copy, export).
 
+mod alerts;
 mod catalog;
 mod chart;
 mod detail;
@@ -43,6 +44,8 @@ pub enum Overlay {
     State,
     /// The event catalog (`c`).
     Catalog,
+    /// Alerts: state, value, since when, history (`!`).
+    Alerts,
     /// The rate chart (`r`).
     Chart,
 }
@@ -140,6 +143,8 @@ pub struct App {
     /// Index into [`SPARK_WINDOWS`]: what the type panel's sparklines span.
     pub spark_window: usize,
     pub notice: Option<Notice>,
+    /// `[[alert]]`s and external findings ([`App::with_alerts`]).
+    pub alerts: crate::alert::Alerts,
     pub color: bool,
     /// Rows the feed pane had at the last draw (for PgUp/PgDn).
     pub page: usize,
@@ -147,6 +152,8 @@ pub struct App {
     pub reconcile: crate::reconcile::Reconcile,
     /// The events its findings marked.
     pub marked: Marked,
+    /// Each pairing's external alert in [`App::alerts`].
+    reconcile_alerts: Vec<crate::alert::ExternalId>,
     /// Re-match the buffer in slices after a filter change (the TUI loop
     /// sets this and calls [`App::refilter_step`]); tests keep it off and get
     /// a complete view at once.
@@ -180,10 +187,12 @@ impl App {
             chart: ChartView::default(),
             spark_window: 0,
             notice: None,
+            alerts: crate::alert::Alerts::default(),
             color,
             page: 20,
             reconcile: crate::reconcile::Reconcile::default(),
             marked: Marked::default(),
+            reconcile_alerts: Vec::new(),
             incremental: false,
         };
         app.refilter();
@@ -211,16 +220,48 @@ impl App {
                 self.note_status(*source, status);
             }
             self.reconcile_msg(&msg);
-            if let Some(id) = self.store.ingest(msg, self.now, |_, _| {}) {
+            // Each event at its own now (`tail`'s rule): in a replay the
+            // latest `received` so far, itself included.
+            let (alerts, wall) = (&mut self.alerts, self.now);
+            let watch = !alerts.is_empty();
+            let mut clock = crate::tail::StreamClock::new(self.store.is_replay());
+            if let Some(id) = self.store.ingest(msg, self.now, |_, ev| {
+                if watch {
+                    alerts.observe(&ev, clock.now(wall, ev.received));
+                }
+            }) {
                 resync.push(id);
             }
         }
+        self.evaluate_alerts();
         self.prune_markers();
         self.catalog.touch();
         self.feed
             .append_from(&self.store, before, &self.filter, &self.types);
+        let _ = self.advance_clock();
         self.announce_new_types(types_before);
         resync
+    }
+
+    /// Bring a filter whose verdict depends on now (`since:`, `until:`,
+    /// clock times) to the store's clock at [`App::now`] (the wall clock, or
+    /// a replay's clock): events age out of `since:` and into `until:`
+    /// without matching the buffer again; a new UTC day (clock times) or a
+    /// clock gone back re-matches it. The loop calls it every tick. Returns
+    /// whether the feed may have changed (worth a frame).
+    pub fn advance_clock(&mut self) -> bool {
+        if !self.filter.is_relative() {
+            return false;
+        }
+        let day = self.filter.clock_day();
+        self.filter.set_now(self.store.clock(self.now));
+        let ends = |f: &FeedView| (f.seqs.len(), f.seqs.front().copied(), f.seqs.back().copied());
+        let before = ends(&self.feed);
+        if self.filter.clock_day() != day || self.feed.advance(&self.store, &self.filter) {
+            self.refilter();
+            return true;
+        }
+        ends(&self.feed) != before
     }
 
     /// Under "only this type", a type seen for the first time is hidden:
@@ -245,8 +286,9 @@ impl App {
     /// events takes half a second; the UI keeps answering meanwhile).
     pub fn refilter(&mut self) {
         self.marker_filter = markers::source_terms(&self.filter);
+        self.filter.set_now(self.store.clock(self.now));
         if self.incremental {
-            self.feed.start_rebuild(&self.store);
+            self.feed.start_rebuild(&self.store, &self.filter);
             self.refilter_step();
         } else {
             self.feed.rebuild(&self.store, &self.filter, &self.types);
@@ -313,5 +355,7 @@ mod chart_tests;
 pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod time_tests;
 #[cfg(test)]
 mod truth_tests;

@@ -63,10 +63,17 @@ struct Line<'a> {
 
 /// Learn from recordings, in order. A line that is not an evtop NDJSON
 /// line is skipped and named on `diag` (`FILE:LINE: why`); only events
-/// matching `filter` are learned.
+/// matching `filter` are learned (a relative filter counts from the latest
+/// `received` in the files, [`crate::recording::latest_received`]).
 pub fn from_recordings(files: &[PathBuf], filter: &Filter, diag: &Diagnostics) -> Result<Learned, String> {
     let mut catalog = Catalog::new(Sampling::All);
     let (mut events, mut bad_lines) = (0u64, 0u64);
+    let mut filter = filter.clone();
+    if filter.is_relative() {
+        let latest = crate::recording::latest_received(files).map_err(|e| format!("cannot read {e}"))?;
+        filter.set_now(latest.unwrap_or(0));
+    }
+    let filter = &filter;
     for path in files {
         let file = std::fs::File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -134,6 +141,10 @@ pub async fn from_sources(
     let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
     let mut catalog = Catalog::new(Sampling::All);
     let mut events = 0u64;
+    let mut filter = filter.clone();
+    let relative = filter.is_relative();
+    let replay = !config.sources.is_empty() && config.sources.iter().all(|s| s.kind.is_recording());
+    let mut clock = crate::tail::StreamClock::new(replay);
     let deadline = tokio::time::sleep(duration.unwrap_or(Duration::MAX / 4));
     tokio::pin!(deadline);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -150,7 +161,11 @@ pub async fn from_sources(
                 for msg in batch.drain(..) {
                     match msg {
                         SourceMsg::Events { events: evs, .. } => {
+                            let wall = crate::event::now_millis();
                             for ev in evs {
+                                if relative {
+                                    filter.set_now(clock.now(wall, ev.received));
+                                }
                                 let source = names.get(ev.source as usize).copied().unwrap_or("?");
                                 if filter.matches(&ev.as_ref(source)) {
                                     catalog.learn_named(&ev.ty, source, &ev.data, ev.received);

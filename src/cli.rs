@@ -33,7 +33,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Headless: print matching events to stdout (diagnostics to stderr).
+    /// Headless: print matching events to stdout (diagnostics and alerts to stderr).
     Tail(TailArgs),
     /// Built-in demo sources on 127.0.0.1, then the monitor (needs no network, no config).
     Demo(DemoArgs),
@@ -101,7 +101,8 @@ pub struct CatalogArgs {
     /// Write to FILE instead of stdout; AsyncAPI is YAML when it ends in .yaml or .yml.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Only the events matching this filter (see `evtop help filter`).
+    /// Only the events matching this filter (see `evtop help filter`); with
+    /// recordings, `since:` / `until:` count back from their latest `received`.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
 }
@@ -115,7 +116,10 @@ pub struct ResendArgs {
     /// Where to send them.
     #[arg(long, value_name = "URL")]
     pub to: String,
-    /// Only the deliveries matching this filter, e.g. 'type:charge.*' (see `evtop help filter`).
+    /// Only the deliveries matching this filter, e.g. 'type:charge.*' or
+    /// 'received>=2026-12-02T14:05:00Z' (see `evtop help filter`). For
+    /// `since:`, `until:` and clock times, now is the recording's latest
+    /// `received`: 'since:10m' is its last ten minutes.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// Re-sign each delivery with a fresh timestamp (recordings keep signatures masked).
@@ -222,6 +226,8 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub follow: bool,
     /// Initial filter, e.g. 'type:charge.* -source:test' (see `evtop help filter`).
+    /// `since:` / `until:` count back from the replay's clock (the latest
+    /// `received` replayed), not the wall clock.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// No colours (also when NO_COLOR is set).
@@ -239,6 +245,11 @@ pub struct ReplayArgs {
     /// `-drift`.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
+    /// Evaluate the `[[alert]]` tables of this config file over the replay, on
+    /// the recording's clock (its sources are not started): try alert rules
+    /// against a recorded incident.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
     #[command(flatten)]
     pub output: TailOutput,
 }
@@ -285,11 +296,11 @@ pub struct CommonArgs {
     /// Header for every SSE and polling source given on the command line: 'Name: value'.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
-    /// Config file (sources from it and from the command line are merged).
-    /// Its `[[reconcile]]` tables pair a polled events list with a webhook
-    /// source: ids listed but not delivered, or delivered but not listed,
-    /// within `within` are reported (tail: `reconcile: NAME: not delivered
-    /// ID` on stderr; the monitor: ⊘ in the feed).
+    /// Config file (sources from it and from the command line are merged; its
+    /// `[[alert]]` tables are watched, and its `[[reconcile]]` tables pair a
+    /// polled events list with a webhook source, reporting ids listed but
+    /// not delivered or delivered but not listed: see README, "Alerts and
+    /// reconciliation").
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore the default config lookup ($EVTOP_CONFIG, ~/.config/evtop/…);

@@ -31,6 +31,7 @@
 //! [`Config::secrets`] (for [`mask_secrets`] over anything printed) and shown
 //! as `***` in [`SourceSpec::url_display`] and [`HeaderSpec::display`].
 
+mod alert;
 mod cli;
 mod expand;
 pub mod kit;
@@ -53,6 +54,7 @@ pub use crate::source::webhook::config::{
     parse_listen, standard_key,
 };
 pub use crate::source::webhook::listen::{check_listen_addresses, listen_warnings};
+pub use alert::{parse_exec, parse_notify};
 pub use cli::{
     cli_diff_source, cli_poll_source, cli_source_with, cli_sse_source, cli_url_note, cli_url_source, merge,
 };
@@ -105,6 +107,8 @@ pub struct Config {
     /// `--contract FILE`, loaded and compiled (SPEC 10): what `tail` and the
     /// TUI check every event against.
     pub contract: Option<std::sync::Arc<crate::contract::Contract>>,
+    /// `[[alert]]` tables, in file order, names unique (SPEC 11.2).
+    pub alerts: Vec<crate::alert::AlertSpec>,
 }
 
 /// `[settings]`: limits shared by all sources.

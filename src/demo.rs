@@ -16,6 +16,10 @@
 //! - `ticker`: an exchange's WebSocket ticker, subscribed with a subscribe
 //!   frame, and `orders`: a GraphQL `orderPlaced` subscription
 //!   ([`websocket`]).
+//!
+//! With no `[[alert]]` in the config, the demo watches two alerts of its own
+//! ([`ALERTS_TOML`]): one that fires now and then, one on every large
+//! refund.
 
 mod webhooks;
 mod websocket;
@@ -63,6 +67,29 @@ const SYMBOLS: &[(&str, f64)] = &[
     ("SOYL", 5.60),
     ("TYRELL", 189.90),
 ];
+
+/// The demo's alerts (SPEC 11.2), used when the config file has none:
+/// invoice payment failures arrive about 15 a minute, so more than 18 in a
+/// minute happens now and then; a refund of $2,400 or more about once a
+/// minute.
+pub const ALERTS_TOML: &str = r#"
+[[alert]]
+name = "payment failures"
+when = "type:invoice.payment_failed"
+rate = "> 18/1m"
+
+[[alert]]
+name = "large refund"
+when = "type:charge.refunded .data.object.amount>=240000"
+each = true
+"#;
+
+/// [`ALERTS_TOML`], parsed by the config's own code.
+pub fn alerts() -> Vec<crate::alert::AlertSpec> {
+    crate::config::parse_config(ALERTS_TOML, "demo", &|_| None)
+        .map(|c| c.alerts)
+        .unwrap_or_default()
+}
 
 /// Start the demo servers and senders on `tasks` (shutting it down stops
 /// them all); returns the sources that watch them.
@@ -344,4 +371,13 @@ async fn list_events(
         }
     };
     Json(json!({"object": "list", "url": "/v1/events", "has_more": has_more, "data": page}))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_alerts_load() {
+        let names: Vec<String> = super::alerts().into_iter().map(|a| a.name).collect();
+        assert_eq!(names, ["payment failures", "large refund"]);
+    }
 }

@@ -409,6 +409,18 @@ impl Filter {
         (!self.types.is_empty()).then(|| self.types.iter().map(|g| g.parts.as_slice()).collect())
     }
 
+    /// Whether an event from the source named `source` can match, judged
+    /// on the `source:` terms alone: one of the positive ones (OR-ed; none
+    /// means any source) matches the name and no negated one does. What an
+    /// alert watches for liveness ([`crate::alert`]).
+    pub fn may_match_source(&self, source: &str) -> bool {
+        any_match(&self.sources, source)
+            && !self
+                .terms
+                .iter()
+                .any(|t| t.negated && matches!(&t.test, Test::Source(g) if g.is_match(source)))
+    }
+
     /// Whether any term is `drift` or `-drift`.
     pub fn has_drift_terms(&self) -> bool {
         self.terms.iter().any(|t| matches!(t.test, Test::Drift))

@@ -74,7 +74,12 @@
 //!   chart draw, in a replay on the recording's clock). Pure: no I/O,
 //!   no clock; the caller passes `now`.
 //! - [`filter`]: the filter language, shared by `tail` and the TUI (and
-//!   its help text, `evtop help filter` and `?`).
+//!   its help text, `evtop help filter` and `?`). Pure: its time terms
+//!   (`since:`, `received>=14:05`) count from the "now" its caller sets
+//!   ([`filter::Filter::set_now`]) from [`store::Store::clock`] — the TUI
+//!   every tick (`app/view/window.rs` moves the feed with it), `tail`'s
+//!   printer and `relay` per event ([`tail::StreamClock`]), `resend` and
+//!   `catalog` of recordings once ([`recording::latest_received`]).
 //! - [`contract`]: `--contract FILE` (SPEC 10) — an AsyncAPI document or a
 //!   type → JSON Schema object, compiled once at start; the verdict per
 //!   event ([`contract::Contract::drifts`]) and why
@@ -118,6 +123,7 @@
 //! is answered first, then queued without waiting, and counted as dropped
 //! if the consumer has fallen that far behind.
 
+pub mod alert;
 pub mod app;
 pub mod catalog;
 pub mod cli;

@@ -70,6 +70,9 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
                 let demo_sources = evtop::demo::start(&servers).await?;
                 config.sources = merge(demo_sources, std::mem::take(&mut config.sources))?;
                 config.reconcile.extend(evtop::demo::reconcile());
+                if config.alerts.is_empty() {
+                    config.alerts = evtop::demo::alerts();
+                }
                 let code = if demo.tail {
                     announce(&config);
                     let opts = tail_options(&demo.args.output, colors_wanted(&demo.args.common), filter);
@@ -173,12 +176,18 @@ fn relay(args: RelayArgs) -> Result<u8, Fatal> {
 /// `evtop resend`: recorded deliveries sent again, one line each.
 fn resend(args: ResendArgs) -> Result<u8, Fatal> {
     use evtop::config::Verify;
-    let filter =
+    let mut filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
     if filter.has_drift_terms() {
         return Err(Fatal::Usage(
             "resend checks no contract, so the filter term `drift` could never match".into(),
         ));
+    }
+    if filter.is_relative() {
+        // "Now" is the recording's clock: its latest `received`.
+        let latest = evtop::recording::latest_received(std::slice::from_ref(&args.file))
+            .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot read {e}")))?;
+        filter.set_now(latest.unwrap_or(0));
     }
     let (verify, key) = match (args.verify, args.secret.as_deref()) {
         (Some(SignScheme::Stripe), Some(s)) => (Verify::Stripe, s.as_bytes().to_vec()),
@@ -270,6 +279,11 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
     let filter =
         Filter::parse(args.filter.as_deref().unwrap_or("")).map_err(|e| Fatal::Usage(e.to_string()))?;
     config.contract = contract(args.contract.as_deref(), &filter)?;
+    if let Some(path) = &args.alerts {
+        config.alerts = config::load(path, &|k| std::env::var(k).ok())
+            .map_err(|e| Fatal::Usage(e.to_string()))?
+            .alerts;
+    }
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     if args.tail {
         let opts = tail_options(&args.output, color, filter);

@@ -3,6 +3,10 @@
 //! reader: `evtop replay`, `kind = "file"` and `evtop resend` all use
 //! [`parse_line`].
 
+mod latest;
+
+pub use latest::latest_received;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

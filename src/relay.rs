@@ -101,7 +101,9 @@ pub async fn run(config: Config, opts: RelayOptions) -> anyhow::Result<u8> {
     let mut format = Formatter {
         prefix: opts.broker.prefix.clone(),
         names,
+        relative: opts.filter.is_relative(),
         filter: opts.filter.clone(),
+        clock: crate::tail::StreamClock::new(store.is_replay()),
         received: output::Received::default(),
         line: Vec::with_capacity(1024),
     };
@@ -137,7 +139,8 @@ pub async fn run(config: Config, opts: RelayOptions) -> anyhow::Result<u8> {
                 diag.line(format!("{}: {}", inert(&s.name), inert(why)));
                 engine.resync(id);
             }
-            items.extend(events.iter().filter_map(|ev| format.item(ev)));
+            let wall = now_millis();
+            items.extend(events.iter().filter_map(|ev| format.item(ev, wall)));
         }
         // Hand the batch over; wait for room only while the broker takes
         // events (the queue drops the oldest otherwise).
@@ -240,14 +243,22 @@ struct Formatter {
     prefix: String,
     names: Vec<String>,
     filter: Filter,
+    /// The filter has time terms that count from now.
+    relative: bool,
+    /// "Now" for them: the wall clock, or a replay's clock.
+    clock: crate::tail::StreamClock,
     received: output::Received,
     line: Vec<u8>,
 }
 
 impl Formatter {
-    /// The item for `ev`, or `None` when `--filter` leaves it out.
-    fn item(&mut self, ev: &crate::event::Event) -> Option<Item> {
+    /// The item for `ev`, or `None` when `--filter` leaves it out; `wall`
+    /// is the wall clock, unix ms.
+    fn item(&mut self, ev: &crate::event::Event, wall: i64) -> Option<Item> {
         let name = self.names.get(ev.source as usize).map_or("?", String::as_str);
+        if self.relative {
+            self.filter.set_now(self.clock.now(wall, ev.received));
+        }
         let r = ev.as_ref(name);
         if !self.filter.is_empty() && !self.filter.matches(&r) {
             return None;
@@ -264,5 +275,52 @@ impl Formatter {
             msg_id: r.id.map(|id| subject::msg_id(name, id, attempt)),
             payload,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    fn formatter(filter: &str, replay: bool) -> Formatter {
+        let filter = Filter::parse(filter).unwrap();
+        Formatter {
+            prefix: "evtop".into(),
+            names: vec!["pay".into()],
+            relative: filter.is_relative(),
+            filter,
+            clock: crate::tail::StreamClock::new(replay),
+            received: output::Received::default(),
+            line: Vec::new(),
+        }
+    }
+
+    fn at(received: i64) -> Event {
+        Event {
+            source: 0,
+            id: Some(received.to_string()),
+            ty: "t".into(),
+            time: None,
+            received,
+            data: "{}".into(),
+            json: Some(true),
+            meta: None,
+        }
+    }
+
+    #[test]
+    fn a_time_filter_counts_from_the_wall_live_and_from_the_replays_clock() {
+        let wall = 1_796_220_300_000;
+        let mut live = formatter("since:1m", false);
+        assert!(live.item(&at(wall - 60_000), wall).is_some());
+        assert!(live.item(&at(wall - 60_001), wall).is_none());
+        // In a replay, now is the latest received so far.
+        let mut replay = formatter("until:1s", true);
+        let relayed: Vec<bool> = [0, 2_000, 1_000, 1_001, 3_000]
+            .iter()
+            .map(|&d| replay.item(&at(1_000_000 + d), wall).is_some())
+            .collect();
+        assert_eq!(relayed, [false, false, true, false, false]);
     }
 }

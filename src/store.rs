@@ -420,6 +420,8 @@ impl Store {
         // Each event names its source: a recording's reader sends the
         // events of every source it recorded.
         for ev in events {
+            // The replay's clock ([`Store::clock`]) moves in `tail` too.
+            self.latest_received = Some(self.latest_received.map_or(ev.received, |t| t.max(ev.received)));
             let Some(s) = self.sources.get_mut(ev.source as usize) else {
                 continue;
             };

@@ -3,13 +3,19 @@
 //! the source name. Its exit status says whether any source ever worked
 //! (`tail/health.rs`). Each `[[reconcile]]` (SPEC 11.3) sees every message
 //! on the runtime thread and ticks every second; its findings go to stderr
-//! (`reconcile: NAME: not delivered ID`).
+//! (`reconcile: NAME: not delivered ID`) as external alerts
+//! (`tail/reconcile.rs`).
 
+pub mod alerts;
+mod clock;
 pub mod health;
 mod printer;
+pub mod reconcile;
 pub mod stderr;
 
+pub use clock::StreamClock;
 pub use printer::{Finished, Printer, PrinterOptions};
+pub use reconcile::TailReconcile;
 pub use stderr::{Diagnostics, LineSender};
 
 use std::io::Write;
@@ -26,7 +32,6 @@ use crate::engine::Engine;
 use crate::event::{Event, now_millis};
 use crate::filter::Filter;
 use crate::output::Format;
-use crate::reconcile::Reconcile;
 use crate::sanitize::inert;
 use crate::source::{DropKind, SourceMsg, Status};
 use crate::store::Store;
@@ -107,8 +112,6 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         Arc::new(opts.filter.clone()),
     )?;
     let mut store = Store::new(0, &config.sources, now_millis());
-    let mut reconcile = Reconcile::new(&config.reconcile, &config.sources, now_millis());
-    let mut reconcile_tick = tokio::time::interval(crate::reconcile::TICK);
     let names: Arc<[String]> = store.sources().iter().map(|s| s.name.clone()).collect();
     let diag = Diagnostics::start()?;
     let mut printer = Printer::start(PrinterOptions {
@@ -118,6 +121,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         limit: opts.count.unwrap_or(u64::MAX),
         names,
         contract: config.contract.clone(),
+        clock: StreamClock::new(store.is_replay()),
+        wall: now_millis,
     })?;
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
@@ -125,9 +130,26 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
 
     let mut msgs = Vec::with_capacity(BATCH);
     let mut health = health::Health::new(config.sources.iter().map(|s| s.name.clone()));
+    let mut alerts = alerts::TailAlerts::new(
+        &config.alerts,
+        &store,
+        config.contract.as_ref(),
+        store.clock(now_millis()),
+        diag.sender(),
+    );
+    let mut reconcile = TailReconcile::new(
+        &config.reconcile,
+        &config.sources,
+        &mut alerts,
+        store.clock(now_millis()),
+    );
     let end = 'run: loop {
         let n = tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH) => n,
+            wake = alerts.wake() => {
+                alerts.woke(wake, &store, store.clock(now_millis()));
+                continue 'run;
+            }
             _ = sleep_until(deadline) => break 'run End::Asked,
             _ = sigint.recv() => break 'run End::Asked,
             _ = sigterm.recv() => break 'run End::Asked,
@@ -135,10 +157,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             // Not ticked while a batch waits for a stalled stdout: the
             // deliveries waiting in the channel meanwhile must be seen
             // before their listings' deadlines are judged.
-            _ = reconcile_tick.tick(), if !reconcile.is_empty() => {
-                for f in reconcile.tick(store.clock(now_millis())) {
-                    diag.line(reconcile.line(&f));
-                }
+            _ = reconcile.tick() => {
+                reconcile.judge(store.clock(now_millis()), &mut alerts);
                 continue 'run;
             }
         };
@@ -153,11 +173,7 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             health.observe(&msg);
             // Reconciled here, on the runtime thread, before the events go
             // to the printer: what the printer's filter drops still counts.
-            if !reconcile.is_empty() {
-                for f in reconcile.observe(&msg, store.clock(now_millis())) {
-                    diag.line(reconcile.line(&f));
-                }
-            }
+            reconcile.observe(&msg, store.clock(now_millis()), &mut alerts);
             let SourceMsg::Events {
                 source,
                 mut events,
@@ -183,6 +199,8 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
                 diag.line(format!("{}: {}", inert(&s.name), inert(why)));
                 engine.resync(id);
             }
+            // Judged before the hand-over, which a stalled stdout holds up.
+            alerts.observe(&store, &events, now_millis());
             batch_bytes += events.iter().map(held_bytes).sum::<usize>();
             if batch.is_empty() {
                 batch = events;
@@ -192,17 +210,37 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
             if batch_bytes >= PRINT_BATCH_BYTES {
                 batch_bytes = 0;
                 let full = std::mem::take(&mut batch);
-                if let Some(end) = hand_over(&printer, full, deadline, &mut sigint, &mut sigterm).await {
+                if let Some(end) = hand_over(
+                    &printer,
+                    full,
+                    deadline,
+                    (&mut sigint, &mut sigterm),
+                    &mut alerts,
+                    &store,
+                )
+                .await
+                {
                     break 'run end;
                 }
             }
         }
+        alerts.evaluate(&store, store.clock(now_millis()));
         if !batch.is_empty() {
-            if let Some(end) = hand_over(&printer, batch, deadline, &mut sigint, &mut sigterm).await {
+            if let Some(end) = hand_over(
+                &printer,
+                batch,
+                deadline,
+                (&mut sigint, &mut sigterm),
+                &mut alerts,
+                &store,
+            )
+            .await
+            {
                 break 'run end;
             }
         }
     };
+    alerts.finish(EXIT_GRACE).await;
     let mut code = u8::from(matches!(end, End::Failing));
     if code == 0 && health.exit_code() != 0 {
         diag.line(format!(
@@ -253,19 +291,26 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
 
 /// Queue a batch for the printer, waiting for room: this is where a slow
 /// reader pushes back on SSE and polling sources. A signal or the deadline
-/// ends the wait.
+/// ends the wait; alerts keep their tick (and `exec` failures their lines)
+/// meanwhile.
 async fn hand_over(
     printer: &Printer,
     batch: Vec<Event>,
     deadline: Option<Instant>,
-    sigint: &mut Signal,
-    sigterm: &mut Signal,
+    (sigint, sigterm): (&mut Signal, &mut Signal),
+    alerts: &mut alerts::TailAlerts,
+    store: &Store,
 ) -> Option<End> {
-    tokio::select! {
-        _ = printer.send(batch) => None,
-        _ = sleep_until(deadline) => Some(End::Asked),
-        _ = sigint.recv() => Some(End::Asked),
-        _ = sigterm.recv() => Some(End::Asked),
+    let send = printer.send(batch);
+    tokio::pin!(send);
+    loop {
+        tokio::select! {
+            _ = &mut send => return None,
+            _ = sleep_until(deadline) => return Some(End::Asked),
+            _ = sigint.recv() => return Some(End::Asked),
+            _ = sigterm.recv() => return Some(End::Asked),
+            wake = alerts.wake() => alerts.woke(wake, store, store.clock(now_millis())),
+        }
     }
 }
 

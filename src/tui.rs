@@ -7,6 +7,8 @@
 //! The loop is generic over the ratatui backend and the input stream, so
 //! tests drive the real loop on a `TestBackend` with scripted keys.
 
+mod alerts;
+
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,9 +71,9 @@ pub async fn run(config: Config, filter: Filter, color: bool) -> anyhow::Result<
     if let Some(c) = &config.contract {
         store = store.with_contract(c.clone());
     }
-    let mut app = App::new(store, filter, color, now_millis());
+    let mut app = App::new(store, filter, color, now_millis()).with_alerts(&config.alerts);
     app.incremental = true;
-    app.reconcile = crate::reconcile::Reconcile::new(&config.reconcile, &config.sources, app.now);
+    app.start_reconcile(&config.reconcile, &config.sources);
     install_panic_hook();
     let mut terminal = setup().context("cannot set up the terminal")?;
     if std::env::var_os(DEBUG_PANIC_ENV).is_some() {
@@ -126,7 +128,11 @@ fn install_panic_hook() {
     }));
 }
 
-/// The loop itself. `clipboard` receives OSC 52 sequences (the terminal).
+/// Time the loop waits at its end for `exec`s still running.
+pub const EXEC_EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// The loop itself. `clipboard` is the terminal: it receives OSC 52
+/// sequences and alerts' notifications (BEL, OSC 777, OSC 9).
 pub async fn run_loop<B, S>(
     terminal: &mut Terminal<B>,
     mut input: S,
@@ -151,6 +157,7 @@ where
     let mut last_draw = tokio::time::Instant::now();
     let mut last_second = 0;
     let mut sources_open = true;
+    let mut effects = alerts::Effects::default();
     loop {
         tokio::select! {
             n = engine.rx.recv_many(&mut msgs, BATCH), if sources_open => {
@@ -162,7 +169,13 @@ where
                 for id in app.ingest(msgs.drain(..)) {
                     engine.resync(id);
                 }
+                effects.act(app, clipboard);
                 data_dirty = true;
+            }
+            f = effects.runner.failure() => {
+                app.now = now_millis();
+                app.alert_failed(f);
+                input_dirty = true;
             }
             ev = input.next() => {
                 let Some(ev) = ev else { break };
@@ -184,6 +197,7 @@ where
             }
             _ = tick.tick() => {
                 app.now = now_millis();
+                data_dirty |= app.advance_clock();
                 if app.feed.rebuilding(&app.store).is_some() {
                     let started = std::time::Instant::now();
                     while app.refilter_step() && started.elapsed() < REBUILD_BUDGET {}
@@ -194,6 +208,8 @@ where
                 last_second = second;
                 if second_changed {
                     app.reconcile_tick();
+                    app.evaluate_alerts();
+                    input_dirty |= effects.act(app, clipboard);
                 }
                 if frame_due(input_dirty, data_dirty, second_changed, last_draw.elapsed(), frame) {
                     let size = terminal.size()?;
@@ -209,6 +225,7 @@ where
             _ = int_sig.recv() => break,
         }
     }
+    effects.runner.finish(EXEC_EXIT_GRACE).await;
     Ok(0)
 }
 

@@ -16,8 +16,10 @@
 //! ```
 //! Below 100 columns the type panel goes under the feed; below 24 rows the
 //! detail takes the feed's place. Help (`?`), sources (`s`), state (`v`),
-//! the catalog (`c`) and the rate chart (`r`) are drawn over everything.
+//! the catalog (`c`), the rate chart (`r`) and alerts (`!`) are drawn over
+//! everything.
 
+mod alerts;
 mod catalog;
 mod catalog_fields;
 mod chart;
@@ -69,6 +71,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
         Some(Overlay::Sources) => sources::draw(f, body, app),
         Some(Overlay::State) => state::draw(f, body, app),
         Some(Overlay::Catalog) => catalog::draw(f, body, app),
+        Some(Overlay::Alerts) => alerts::draw(f, body, app),
         Some(Overlay::Chart) => chart::draw(f, body, app),
         None => {}
     }
@@ -220,6 +223,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+#[cfg(test)]
+mod alerts_tests;
 #[cfg(test)]
 mod catalog_tests;
 #[cfg(test)]

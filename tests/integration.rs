@@ -12,6 +12,8 @@ mod poll_servers;
 #[path = "integration/websocket_servers.rs"]
 mod websocket_servers;
 
+#[path = "integration/alerts_binary.rs"]
+mod alerts_binary;
 #[path = "integration/catalog_binary.rs"]
 mod catalog_binary;
 #[path = "integration/chart_tmux.rs"]
@@ -42,10 +44,14 @@ mod shutdown;
 mod sse_source;
 #[path = "integration/tail_binary.rs"]
 mod tail_binary;
+#[path = "integration/time_filters.rs"]
+mod time_filters;
 #[path = "integration/tls_binary.rs"]
 mod tls_binary;
 #[path = "integration/tui_loop.rs"]
 mod tui_loop;
+#[path = "integration/tui_time.rs"]
+mod tui_time;
 #[path = "integration/tui_tmux.rs"]
 mod tui_tmux;
 #[path = "integration/webhook_binary.rs"]

@@ -41,9 +41,14 @@ pub fn event(source: u16, ty: &str, id: Option<&str>, data: &str, received: i64)
 
 /// Two sources (payments; quotes in patch mode), a few types, fixed times.
 pub fn app() -> App {
+    app_with_alerts(&[])
+}
+
+/// [`app`] with these alerts evaluated over its events.
+pub fn app_with_alerts(alerts: &[crate::alert::AlertSpec]) -> App {
     let specs = [spec("payments", false), spec("quotes", true)];
     let store = Store::new(1000, &specs, T0);
-    let mut app = App::new(store, Filter::default(), true, T0);
+    let mut app = App::new(store, Filter::default(), true, T0).with_alerts(alerts);
     app.ingest([
         SourceMsg::Status {
             source: 0,

@@ -62,6 +62,7 @@ impl App {
                 KeyCode::Char('s') => self.open(Overlay::Sources),
                 KeyCode::Char('v') => self.open(Overlay::State),
                 KeyCode::Char('c') => self.open_catalog(),
+                KeyCode::Char('!') => self.toggle_alerts(),
                 KeyCode::Char('r') => self.open_chart(),
                 KeyCode::Char('j') | KeyCode::Down => {
                     self.overlay_scroll = self.overlay_scroll.saturating_add(1)
@@ -90,6 +91,7 @@ impl App {
             KeyCode::Char('s') => self.open(Overlay::Sources),
             KeyCode::Char('v') => self.open(Overlay::State),
             KeyCode::Char('c') => self.open_catalog(),
+            KeyCode::Char('!') => self.toggle_alerts(),
             KeyCode::Char('r') => self.open_chart(),
             KeyCode::Char('w') => {
                 self.spark_window = (self.spark_window + 1) % super::SPARK_WINDOWS.len();

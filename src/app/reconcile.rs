@@ -1,15 +1,17 @@
 //! Reconciliation in the monitor (SPEC 11.3): the [`Reconcile`] sees every
 //! source message as the app takes it in, and ticks once a second; each
-//! finding marks its event in the feed (the listed event for "not
-//! delivered", the delivery for "not listed"), shows as a notice, and is
+//! finding fires its pairing's external alert (status bar, `!` view,
+//! notify, as alerts do), marks its event in the feed (the listed event for
+//! "not delivered", the delivery for "not listed") and its detail, and is
 //! counted in the status bar and the sources view. The marks are a bounded
 //! set of ids ([`MAX_MARKED`]), the oldest forgotten first.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use crate::config::{ReconcileSpec, SourceSpec};
 use crate::event::SourceId;
-use crate::reconcile::{Finding, Missing};
+use crate::reconcile::{Finding, Missing, Reconcile};
 use crate::source::SourceMsg;
 
 use super::App;
@@ -63,6 +65,22 @@ impl Marked {
 }
 
 impl App {
+    /// Reconcile the pairings of `specs` over `sources` (the store's source
+    /// table) from now on, each registered as an external alert.
+    pub fn start_reconcile(&mut self, specs: &[ReconcileSpec], sources: &[SourceSpec]) {
+        let now = self.store.clock(self.now);
+        self.reconcile = Reconcile::new(specs, sources, now);
+        self.reconcile_alerts = self
+            .reconcile
+            .pairings()
+            .iter()
+            .map(|p| {
+                self.alerts
+                    .register("reconcile", p.name.clone(), Default::default(), None, now)
+            })
+            .collect();
+    }
+
     /// Show a message to the reconciler before the store takes it.
     pub(super) fn reconcile_msg(&mut self, msg: &SourceMsg) {
         if self.reconcile.is_empty() {
@@ -81,18 +99,17 @@ impl App {
         self.found(found);
     }
 
+    /// Each finding fires its pairing's alert (the loop acts on it after
+    /// the batch or the tick) and marks its event.
     fn found(&mut self, found: Vec<Finding>) {
-        let Some(last) = found.last() else {
-            return;
-        };
-        let text = match found.len() {
-            1 => self.reconcile.line(last),
-            n => format!("{} (and {} more)", self.reconcile.line(last), n - 1),
-        };
+        let now = self.store.clock(self.now);
         for f in &found {
             self.marked.insert(f);
+            if let Some(&id) = self.reconcile_alerts.get(f.pairing) {
+                let text = format!("{} {}", f.missing.words(), f.id);
+                self.alerts.report(id, text, None, now);
+            }
         }
-        self.notify(text, true);
     }
 
     /// What a finding says is missing for this event, if any: the feed's

@@ -6,12 +6,20 @@
 //! decisions are cached per (type, source) pair, so a `type:` filter over a
 //! million events is a table lookup per event; data is parsed only for
 //! filters that look inside it.
+//!
+//! A filter with `since:` / `until:` terms is matched in two parts: its
+//! other terms once per event, as above, and the window those terms put on
+//! `received`, which moves with the clock (`view/window.rs`): as it moves,
+//! events leave the front of the feed and waiting ones join it, without
+//! matching the buffer again.
+
+mod window;
 
 use std::collections::VecDeque;
 
 use super::TypeSelection;
 use crate::event::Meta;
-use crate::filter::Filter;
+use crate::filter::{Filter, Window};
 use crate::store::{Record, Store};
 
 /// See the module docs.
@@ -25,13 +33,43 @@ pub struct FeedView {
     pub selected: Option<u64>,
     /// Matching events that arrived since the view was paused.
     pub new_since_pause: u64,
-    /// (type, source) → 0 unknown, 1 pass, 2 fail, 3 look at the data.
-    cache: Vec<u8>,
-    cache_sources: usize,
+    /// The filter's verdicts per (type, source).
+    verdicts: Verdicts,
     /// A rebuild in slices is under way: the next sequence number to match.
     /// New events wait for it (it reaches them too), so nothing is matched
     /// twice.
     rebuild_next: Option<u64>,
+    /// The filter without its `since:` / `until:` terms, when it has some;
+    /// the events are matched against this and [`FeedView::window`].
+    rest: Option<Filter>,
+    /// The bounds on `received` the view was last brought to.
+    window: Option<Window>,
+    /// Sequence numbers (ascending) that match `rest` but were received
+    /// after the window's end: they join the feed as the clock reaches them
+    /// (`until:`).
+    waiting: VecDeque<u64>,
+    /// The latest `received` among the events matched since the rebuild.
+    max_received: i64,
+    /// How far, at most, an event was received before one matched ahead of
+    /// it (0 when `received` never went back): how far past a bound the
+    /// window's walks must look (`view/window.rs`).
+    disorder: i64,
+}
+
+/// Where an event goes.
+enum Place {
+    Feed,
+    /// Matches but was received after the window's end.
+    Waiting,
+    Out,
+}
+
+/// The filter's verdicts cached per (type, source).
+#[derive(Debug, Default)]
+struct Verdicts {
+    /// (type, source) → 0 unknown, 1 pass, 2 fail, 3 look at the data.
+    cache: Vec<u8>,
+    sources: usize,
 }
 
 /// Buffered events matched per slice of an incremental rebuild: a field
@@ -42,16 +80,22 @@ pub const REBUILD_SLICE: usize = 16_384;
 impl FeedView {
     /// Re-match the whole buffer now.
     pub fn rebuild(&mut self, store: &Store, filter: &Filter, types: &TypeSelection) {
-        self.start_rebuild(store);
+        self.start_rebuild(store, filter);
         self.step(store, filter, types, usize::MAX);
     }
 
-    /// Start re-matching the buffer in slices ([`FeedView::step`]).
-    pub fn start_rebuild(&mut self, store: &Store) {
-        self.cache.clear();
-        self.cache_sources = store.sources().len().max(1);
+    /// Start re-matching the buffer in slices ([`FeedView::step`]) with
+    /// `filter`, at its now.
+    pub fn start_rebuild(&mut self, store: &Store, filter: &Filter) {
+        self.verdicts.cache.clear();
+        self.verdicts.sources = store.sources().len().max(1);
         self.seqs.clear();
         self.rebuild_next = Some(store.first_seq());
+        self.window = filter.window();
+        self.rest = self.window.map(|_| filter.without_window());
+        self.waiting.clear();
+        self.max_received = i64::MIN;
+        self.disorder = 0;
     }
 
     /// Whether a rebuild in slices is still under way, and how far (0–1).
@@ -72,14 +116,14 @@ impl FeedView {
         let stop = end.min(start.saturating_add(budget as u64));
         for seq in start..stop {
             let rec = &recs[(seq - first) as usize];
-            if self.accepts(store, rec, filter, types) {
-                self.seqs.push_back(seq);
+            match self.place(store, rec, filter, types) {
+                Place::Feed => self.seqs.push_back(seq),
+                Place::Waiting => self.waiting.push_back(seq),
+                Place::Out => {}
             }
         }
         self.rebuild_next = (stop < end).then_some(stop);
-        while self.seqs.front().is_some_and(|&s| s < first) {
-            self.seqs.pop_front();
-        }
+        self.drop_evicted(first);
         self.clamp_selection();
     }
 
@@ -88,28 +132,70 @@ impl FeedView {
         let first = store.first_seq();
         if self.rebuild_next.is_some() {
             // The rebuild under way will reach the new events itself.
-            while self.seqs.front().is_some_and(|&s| s < first) {
-                self.seqs.pop_front();
-            }
+            self.drop_evicted(first);
             return;
         }
         let start = from_seq.max(first);
         let recs = store.records();
         for seq in start..first + recs.len() as u64 {
             let rec = &recs[(seq - first) as usize];
-            if self.accepts(store, rec, filter, types) {
-                self.seqs.push_back(seq);
-                if self.paused {
-                    self.new_since_pause += 1;
+            match self.place(store, rec, filter, types) {
+                Place::Feed => {
+                    self.seqs.push_back(seq);
+                    if self.paused {
+                        self.new_since_pause += 1;
+                    }
                 }
+                Place::Waiting => self.waiting.push_back(seq),
+                Place::Out => {}
             }
         }
-        while self.seqs.front().is_some_and(|&s| s < first) {
-            self.seqs.pop_front();
-        }
+        self.drop_evicted(first);
         self.clamp_selection();
     }
 
+    /// Forget the sequence numbers the ring evicted (below `first`).
+    fn drop_evicted(&mut self, first: u64) {
+        while self.seqs.front().is_some_and(|&s| s < first) {
+            self.seqs.pop_front();
+        }
+        while self.waiting.front().is_some_and(|&s| s < first) {
+            self.waiting.pop_front();
+        }
+    }
+
+    /// Match one event: the filter (without its window, if it has one) and
+    /// the type selection, then the window.
+    fn place(&mut self, store: &Store, rec: &Record, filter: &Filter, types: &TypeSelection) -> Place {
+        let Some(window) = self.window else {
+            return if self.verdicts.accepts(store, rec, filter, types) {
+                Place::Feed
+            } else {
+                Place::Out
+            };
+        };
+        if rec.received < self.max_received {
+            self.disorder = self.disorder.max(self.max_received - rec.received);
+        } else {
+            self.max_received = rec.received;
+        }
+        // Below the window's start an event never matches again: the
+        // window only moves forward (backwards, the view is rebuilt).
+        if rec.received < window.min {
+            return Place::Out;
+        }
+        let rest = self.rest.as_ref().unwrap_or(filter);
+        if !self.verdicts.accepts(store, rec, rest, types) {
+            Place::Out
+        } else if rec.received > window.max {
+            Place::Waiting
+        } else {
+            Place::Feed
+        }
+    }
+}
+
+impl Verdicts {
     fn accepts(&mut self, store: &Store, rec: &Record, filter: &Filter, types: &TypeSelection) -> bool {
         if !types.visible(rec.ty) {
             return false;
@@ -119,7 +205,7 @@ impl FeedView {
         if rec.meta.as_deref().and_then(Meta::source_name).is_some() {
             return filter.matches(&store.view(rec));
         }
-        let key = rec.ty as usize * self.cache_sources + rec.source as usize;
+        let key = rec.ty as usize * self.sources + rec.source as usize;
         if key >= self.cache.len() {
             self.cache.resize(key + 1, 0);
         }
@@ -137,7 +223,9 @@ impl FeedView {
             _ => filter.matches(&store.view(rec)),
         }
     }
+}
 
+impl FeedView {
     fn clamp_selection(&mut self) {
         if let Some(sel) = self.selected {
             if self.seqs.is_empty() {

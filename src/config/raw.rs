@@ -13,7 +13,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use super::ConfigError;
 
 /// Keys allowed at the top level.
-pub(super) const TOP_KEYS: &[&str] = &["settings", "source", "reconcile"];
+pub(super) const TOP_KEYS: &[&str] = &["settings", "source", "alert", "reconcile"];
 /// Keys allowed in `[settings]`.
 pub(super) const SETTINGS_KEYS: &[&str] = &["buffer", "max_event_bytes", "fps"];
 /// Keys every `[[source]]` table may have, whatever its kind; each kind
@@ -52,6 +52,8 @@ pub(super) struct RawFile {
     pub settings: RawSettings,
     #[serde(default)]
     pub source: Vec<RawSource>,
+    #[serde(default)]
+    pub alert: Vec<super::alert::RawAlert>,
     #[serde(default)]
     pub reconcile: Vec<super::reconcile::RawReconcile>,
 }
@@ -321,5 +323,9 @@ fn check_unknown_keys(
         }
         _ => {}
     }
-    Ok(())
+    super::alert::check_unknown_keys(table, file, &unknown)
 }
+
+/// The check of one table's keys against a list, naming the table.
+pub(super) type KeyCheck<'a> =
+    dyn Fn(&toml::Table, &[&str], &dyn Fn() -> String) -> Result<(), ConfigError> + 'a;

@@ -2,6 +2,7 @@
 //! mismatches, syntax/shape/validation errors and `${VAR}` expansion.
 //! Lookup, command-line sources, merge and masking live in `tests/`.
 
+mod alert;
 mod cli;
 mod lookup;
 mod reconcile;
@@ -92,6 +93,8 @@ fn example_config_loads_with_its_variables_set() {
     ]);
     let config = load(&example_path(), &env).expect("example loads");
     assert_eq!(config.settings, Settings::default());
+    let alerts: Vec<&str> = config.alerts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(alerts, ["failed charges", "payments quiet", "large refund"]);
     let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
@@ -155,10 +158,12 @@ fn example_config_fails_without_its_variables() {
 #[test]
 fn example_config_documents_every_key_with_a_comment() {
     let text = std::fs::read_to_string(example_path()).unwrap();
-    let reconcile_keys = super::reconcile::RECONCILE_KEYS;
+    let alert_keys = super::alert::ALERT_KEYS.iter();
+    let reconcile_keys = super::reconcile::RECONCILE_KEYS.iter();
     for key in SETTINGS_KEYS
         .iter()
         .chain(&all_source_keys())
+        .chain(alert_keys)
         .chain(reconcile_keys)
     {
         let documented = text
@@ -222,7 +227,7 @@ fn key_lists_match_the_raw_schema() {
     assert_eq!(keys, all_source_keys());
     let body: String = values.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
     let text = format!("[settings]\nbuffer = 1\nmax_event_bytes = 1024\nfps = 1\n[[source]]\n{body}");
-    assert_eq!(TOP_KEYS, ["settings", "source", "reconcile"]);
+    assert_eq!(TOP_KEYS, ["settings", "source", "alert", "reconcile"]);
     assert_eq!(SETTINGS_KEYS, ["buffer", "max_event_bytes", "fps"]);
     parse_raw(&text, "config.toml").expect("every listed key deserializes");
     let raw = parse_raw("[[source]]\nbogus = 1", "config.toml");

@@ -43,6 +43,7 @@ pub(super) fn validate(mut raw: RawFile, file: &str, env: Env) -> Result<Config,
         sources.push(source(raw_source, &ctx, env, &mut secrets)?);
     }
     registry::check_all(&sources)?;
+    let alerts = super::alert::alerts(raw.alert, file)?;
     let reconcile = super::reconcile::validate(raw.reconcile, &sources, file)?;
     let mut seen = std::collections::HashSet::new();
     secrets.retain(|s| seen.insert(s.clone()));
@@ -53,6 +54,7 @@ pub(super) fn validate(mut raw: RawFile, file: &str, env: Env) -> Result<Config,
         secrets,
         path: None,
         contract: None,
+        alerts,
     })
 }
 

@@ -574,4 +574,7 @@ fn the_clock_is_the_wall_live_and_the_latest_received_in_a_replay() {
     assert_eq!(store.clock(9_000), 9_000, "before the first event: the wall");
     store.ingest(batch(0, vec![at(5_000), at(4_000)]), 9_000, |_, _| {});
     assert_eq!(store.clock(99_000), 5_000, "replay: the latest received");
+    // `tail` only observes events (it buffers none): the clock moves too.
+    store.observe(0, &[at(7_000), at(6_000)], None, 9_000);
+    assert_eq!(store.clock(99_000), 7_000, "tail's replay: the latest received");
 }

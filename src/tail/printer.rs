@@ -30,6 +30,7 @@ use std::sync::Arc;
 use rustc_hash::FxHasher;
 use tokio::sync::{mpsc, oneshot};
 
+use super::StreamClock;
 use crate::contract::Contract;
 use crate::event::{Event, Meta};
 use crate::filter::Filter;
@@ -57,6 +58,11 @@ pub struct PrinterOptions {
     pub names: Arc<[String]>,
     /// What events are checked against (`--contract`), if anything.
     pub contract: Option<Arc<Contract>>,
+    /// "Now" for a relative filter (`since:`, `until:`, clock times).
+    pub clock: StreamClock,
+    /// The wall clock, unix ms: read once per batch, and only for a
+    /// relative filter (tests give a fixed one).
+    pub wall: fn() -> i64,
 }
 
 /// Why the printer stopped.
@@ -128,11 +134,17 @@ fn print<W: Write>(opts: PrinterOptions, mut rx: mpsc::Receiver<Vec<Event>>, mut
     let mut out = Vec::with_capacity(WRITE_CHUNK + (1 << 12));
     let mut printed = 0u64;
     let mut received = output::Received::default();
-    let (filter, drift_rule) = opts.filter.split_drift();
+    let (mut filter, drift_rule) = opts.filter.split_drift();
+    let relative = filter.is_relative();
+    let mut clock = opts.clock;
     let mut reasons: Vec<String> = Vec::new();
     while let Some(mut batch) = rx.blocking_recv() {
         loop {
+            let wall = if relative { (opts.wall)() } else { 0 };
             for ev in &batch {
+                if relative {
+                    filter.set_now(clock.now(wall, ev.received));
+                }
                 if printed >= opts.limit {
                     break;
                 }
@@ -256,7 +268,19 @@ mod tests {
         }
     }
 
+    /// The fixed wall clock of these tests: 2026-12-02T14:05:00Z.
+    const WALL: i64 = 1_796_220_300_000;
+
     fn run(filter: &str, limit: u64, batches: Vec<Vec<Event>>) -> (Vec<serde_json::Value>, u64) {
+        run_with(filter, limit, batches, StreamClock::new(false))
+    }
+
+    fn run_with(
+        filter: &str,
+        limit: u64,
+        batches: Vec<Vec<Event>>,
+        clock: StreamClock,
+    ) -> (Vec<serde_json::Value>, u64) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -269,6 +293,8 @@ mod tests {
             limit,
             names: vec!["a".to_owned(), "b".to_owned()].into(),
             contract: None,
+            clock,
+            wall: || WALL,
         };
         let (_, printed) = rt.block_on(async {
             let p = Printer::start_with(opts, sink.clone()).unwrap();
@@ -301,6 +327,43 @@ mod tests {
         let (lines, _) = run("type:charge.* .amount>6", u64::MAX, vec![batch]);
         let amounts: Vec<_> = lines.iter().map(|l| l["data"]["amount"].clone()).collect();
         assert_eq!(amounts, [50, 7]);
+    }
+
+    #[test]
+    fn relative_filters_count_from_the_wall_live_and_from_the_replay_clock_in_a_replay() {
+        let at = |received: i64| Event {
+            received,
+            ..ev(0, "t", &received.to_string())
+        };
+        let printed = |lines: Vec<serde_json::Value>| -> Vec<i64> {
+            lines.iter().map(|l| l["data"].as_i64().unwrap()).collect()
+        };
+        // Live: now is the (fixed) wall clock for the whole batch.
+        let batch = vec![at(WALL - 60_001), at(WALL - 60_000), at(WALL - 1), at(WALL)];
+        let (lines, _) = run("since:1m", u64::MAX, vec![batch.clone()]);
+        assert_eq!(printed(lines), [WALL - 60_000, WALL - 1, WALL]);
+        let (lines, _) = run("until:1m", u64::MAX, vec![batch]);
+        assert_eq!(printed(lines), [WALL - 60_001, WALL - 60_000]);
+        // A replay: now is the latest received so far, this event included,
+        // whatever the batches.
+        let t0 = 1_000_000;
+        let events: Vec<Event> = [0, 10_000, 59_999, 60_000, 61_000, 500, 120_000]
+            .iter()
+            .map(|d| at(t0 + d))
+            .collect();
+        for split in [1, 3, 7] {
+            let batches: Vec<Vec<Event>> = events.chunks(split).map(<[Event]>::to_vec).collect();
+            let (lines, _) = run_with("until:1m", u64::MAX, batches.clone(), StreamClock::new(true));
+            // Only the event out of order (0.5 s, when the clock says 61 s)
+            // is a minute old when it passes.
+            assert_eq!(printed(lines), [t0 + 500], "batches of {split}");
+            let (lines, _) = run_with("since:30s", u64::MAX, batches, StreamClock::new(true));
+            assert_eq!(
+                printed(lines).len(),
+                6,
+                "batches of {split}: all but the late one"
+            );
+        }
     }
 
     #[test]
@@ -365,6 +428,8 @@ mod contract_tests {
                 limit: u64::MAX,
                 names: vec!["a".to_owned()].into(),
                 contract: contract.clone(),
+                clock: StreamClock::new(false),
+                wall: crate::event::now_millis,
             };
             rt.block_on(async {
                 let p = Printer::start_with(opts, W(sink.clone())).unwrap();

@@ -55,6 +55,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "catalog: types by count; Enter fields, Enter values; f filters the feed; y copies the schema",
     ),
     (
+        "!",
+        "alerts ([[alert]] in the config): state, value, since when, rule, history",
+    ),
+    (
         "r",
         "rate chart (all events, the \"only\" types): ←→ h l pick a bucket, Enter: its events",
     ),

@@ -1,6 +1,7 @@
 //! Reconciliation on screen, fixed clock: the `⊘` mark on the listed event
 //! not delivered and on the delivery not listed (and on nothing else), the
-//! status bar's count, the notice, and the pairing in the sources view.
+//! finding as an alert in the status bar with the counts, the detail, and
+//! the pairing in the sources view.
 
 use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -9,7 +10,6 @@ use ratatui::backend::TestBackend;
 use crate::app::App;
 use crate::app::fixture::{T0, event};
 use crate::filter::Filter;
-use crate::reconcile::Reconcile;
 use crate::source::{SourceMsg, Status};
 use crate::store::Store;
 
@@ -37,7 +37,7 @@ fn app() -> App {
     let config = crate::config::parse_config(text, "test", &|_| None).unwrap();
     let store = Store::new(1000, &config.sources, T0);
     let mut app = App::new(store, Filter::default(), true, T0);
-    app.reconcile = Reconcile::new(&config.reconcile, &config.sources, T0);
+    app.start_reconcile(&config.reconcile, &config.sources);
     let live = |source| SourceMsg::Status {
         source,
         status: Status::Live("HTTP 200".into()),
@@ -70,6 +70,7 @@ fn app() -> App {
 fn row<'a>(screen: &'a str, source: &str, id: &str) -> &'a str {
     screen
         .lines()
+        .skip(2)
         .find(|l| l.contains(source) && l.contains(id))
         .unwrap_or_else(|| panic!("no row for {source} {id}:\n{screen}"))
 }
@@ -84,13 +85,10 @@ fn findings_mark_their_events_count_in_the_status_bar_and_notify_120x40_80x24() 
         for (source, id) in [("stripe", "evt_0"), ("stripe", "evt_1"), ("hooks", "evt_1")] {
             assert!(!row(&s, source, id).contains('⊘'), "{source} {id} marked:\n{s}");
         }
-        assert!(
-            s.lines()
-                .next()
-                .unwrap()
-                .contains("⊘ 1 not delivered · 1 not listed"),
-            "{s}"
-        );
+        // The latest finding as an alert; the counts where there is room.
+        let top = s.lines().next().unwrap();
+        assert!(top.contains("! stripe webhooks not listed evt_9"), "{s}");
+        assert_eq!(top.contains("⊘ 1 not delivered · 1 not listed"), w == 120, "{s}");
         insta::assert_snapshot!(format!("reconcile_feed_{w}x{h}"), s);
     }
 }
@@ -135,4 +133,16 @@ fn the_detail_of_a_marked_event_says_what_is_missing() {
         s.contains("reconcile ⊘ not delivered within 2s (stripe webhooks)"),
         "{s}"
     );
+}
+
+#[test]
+fn both_findings_are_in_the_alerts_view() {
+    let mut app = app();
+    app.handle(&CEvent::Key(KeyEvent::new(
+        KeyCode::Char('!'),
+        KeyModifiers::NONE,
+    )));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("not delivered evt_2"), "{s}");
+    assert!(s.contains("not listed evt_9"), "{s}");
 }

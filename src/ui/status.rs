@@ -103,6 +103,14 @@ pub fn draw_top(f: &mut Frame<'_>, area: Rect, app: &App) {
         source: false,
         short: None,
     });
+    if let Some((full, short)) = super::alerts::status_spans(app, &theme) {
+        items.push(Item {
+            spans: full,
+            keep: 95,
+            source: false,
+            short: Some((85, short)),
+        });
+    }
     items.push(Item {
         spans: vec![
             sep(),

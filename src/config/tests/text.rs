@@ -55,7 +55,7 @@ fn unknown_key_names_the_key_its_table_and_the_allowed_keys() {
     );
     assert_eq!(
         err("[sources]\n"),
-        "config.toml: top level: unknown key `sources`; allowed keys: settings, source, reconcile"
+        "config.toml: top level: unknown key `sources`; allowed keys: settings, source, alert, reconcile"
     );
     assert!(
         err("[[source]]\nurl = \"https://h\"\n[[source]]\nnom = \"x\"")
