@@ -315,6 +315,8 @@ pub fn reconcile() -> Vec<crate::config::ReconcileSpec> {
         delivered: "stripe-hooks".to_owned(),
         within: Duration::from_secs(15),
         interval: Duration::from_secs(1),
+        notify: Default::default(),
+        exec: None,
     }]
 }
 

@@ -116,6 +116,8 @@ pub struct Pairing {
     pub listed: SourceId,
     /// The webhook source's id.
     pub delivered: SourceId,
+    /// Its index in the specs it was made from (its notify and exec).
+    pub spec: usize,
     within: std::time::Duration,
     /// The listed source sent its backlog ([`SourceMsg::CaughtUp`]).
     caught_up: bool,
@@ -176,8 +178,10 @@ impl Reconcile {
         let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         let pairings = specs
             .iter()
-            .filter_map(|spec| {
+            .enumerate()
+            .filter_map(|(index, spec)| {
                 Some(Pairing {
+                    spec: index,
                     name: spec.name.clone(),
                     listed: id_of(&spec.listed)?,
                     delivered: id_of(&spec.delivered)?,

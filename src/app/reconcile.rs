@@ -75,8 +75,9 @@ impl App {
             .pairings()
             .iter()
             .map(|p| {
+                let spec = &specs[p.spec];
                 self.alerts
-                    .register("reconcile", p.name.clone(), Default::default(), None, now)
+                    .register("reconcile", p.name.clone(), spec.notify, spec.exec.clone(), now)
             })
             .collect();
     }

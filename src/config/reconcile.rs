@@ -14,7 +14,15 @@ use super::kit::{Ctx, duration};
 use super::{ConfigError, MAX_NAME_LEN, SourceSpec};
 
 /// Keys a `[[reconcile]]` table may have.
-pub(super) const RECONCILE_KEYS: &[&str] = &["name", "listed", "delivered", "within"];
+pub(super) const RECONCILE_KEYS: &[&str] = &[
+    "name",
+    "listed",
+    "delivered",
+    "within",
+    "notify",
+    "exec",
+    "exec_timeout",
+];
 
 /// Longest `within` accepted: ids are kept this long (plus a poll
 /// interval), so a typo (`2h` for `2m`) cannot keep a day of ids.
@@ -35,6 +43,10 @@ pub struct ReconcileSpec {
     /// The listed source's poll interval: ids are forgotten `within` plus
     /// this after they were first seen (a listing can be an interval late).
     pub interval: Duration,
+    /// How a finding notifies, as an `[[alert]]`'s `notify` does.
+    pub notify: crate::alert::Notify,
+    /// What a finding runs, as an `[[alert]]`'s `exec` does.
+    pub exec: Option<crate::alert::Exec>,
 }
 
 /// One `[[reconcile]]` table as written.
@@ -45,6 +57,9 @@ pub(super) struct RawReconcile {
     pub listed: Option<String>,
     pub delivered: Option<String>,
     pub within: Option<String>,
+    pub notify: Option<Vec<String>>,
+    pub exec: Option<Vec<String>>,
+    pub exec_timeout: Option<String>,
 }
 
 /// How a `[[reconcile]]` is named in messages: `reconcile[0]` (0-based, as
@@ -119,12 +134,22 @@ pub(super) fn validate(
                 format!("reconcile[{first}] already pairs {listed:?} with {delivered:?}"),
             ));
         }
+        let notify = super::parse_notify(r.notify.as_deref().unwrap_or_default(), &ctx)?;
+        let exec = match r.exec {
+            None if r.exec_timeout.is_some() => {
+                return Err(ctx.invalid("exec_timeout", "applies only with `exec`"));
+            }
+            None => None,
+            Some(argv) => Some(super::parse_exec(argv, r.exec_timeout.as_deref(), &ctx)?),
+        };
         out.push(ReconcileSpec {
             name,
             listed,
             delivered,
             within,
             interval,
+            notify,
+            exec,
         });
     }
     Ok(out)

@@ -3,10 +3,10 @@
 //! (whose filter may drop them; reconciliation must not), and it ticks
 //! every second. Each pairing is registered as an external alert, so a
 //! finding goes the alerts' way: the stderr line `reconcile: NAME: not
-//! delivered ID` through the non-blocking stderr path, and its
-//! notification when stderr is a terminal.
+//! delivered ID` through the non-blocking stderr path, its `notify` when
+//! stderr is a terminal, its `exec`.
 
-use crate::alert::{ExternalId, Notify};
+use crate::alert::ExternalId;
 use crate::config::{ReconcileSpec, SourceSpec};
 use crate::reconcile::{Finding, Reconcile, TICK};
 use crate::source::SourceMsg;
@@ -30,9 +30,10 @@ impl TailReconcile {
             .pairings()
             .iter()
             .map(|p| {
+                let spec = &specs[p.spec];
                 alerts
                     .alerts_mut()
-                    .register("reconcile", p.name.clone(), Notify::default(), None, now)
+                    .register("reconcile", p.name.clone(), spec.notify, spec.exec.clone(), now)
             })
             .collect();
         TailReconcile {

@@ -101,12 +101,16 @@ async fn tail_reports_exactly_the_undelivered_and_unlisted_ids() {
     let addr = list.clone().start().await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
+    // Each finding runs `exec` (the alerts' way) with its JSON on stdin.
+    let paged = dir.path().join("paged.ndjson");
     std::fs::write(
         &config,
         format!(
             "[[source]]\nname = \"stripe\"\nkind = \"poll\"\npreset = \"stripe\"\nurl = \"http://{addr}/v1/events\"\ninterval = \"300ms\"\n\
              [[source]]\nname = \"hooks\"\nkind = \"webhook\"\npreset = \"stripe\"\nlisten = \"127.0.0.1:0\"\npath = \"/stripe\"\nsecret = \"{SECRET}\"\n\
-             [[reconcile]]\nname = \"stripe webhooks\"\nlisted = \"stripe\"\ndelivered = \"hooks\"\nwithin = \"3s\"\n"
+             [[reconcile]]\nname = \"stripe webhooks\"\nlisted = \"stripe\"\ndelivered = \"hooks\"\nwithin = \"3s\"\n\
+             exec = [\"/bin/sh\", \"-c\", \"cat >> {paged}; echo >> {paged}\"]\n",
+            paged = paged.display()
         ),
     )
     .unwrap();
@@ -177,6 +181,27 @@ async fn tail_reports_exactly_the_undelivered_and_unlisted_ids() {
             "reconcile: stripe webhooks: not listed evt_unlisted",
         ],
         "stderr:\n{seen:#?}"
+    );
+    // `exec` got each finding as an alert's JSON.
+    let text = std::fs::read_to_string(&paged).unwrap();
+    let mut paged: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            assert_eq!(v["alert"], "stripe webhooks");
+            assert_eq!(v["state"], "firing");
+            v["text"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    paged.sort_unstable();
+    assert_eq!(
+        paged,
+        [
+            "not delivered evt_new_4",
+            "not delivered evt_new_6",
+            "not listed evt_unlisted"
+        ]
     );
     // Every event reached stdout as usual: 2 backlog + 7 listed, 10 deliveries.
     let printed = ndjson_lines(&out.stdout);

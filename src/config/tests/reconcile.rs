@@ -35,6 +35,8 @@ fn a_pairing_is_read_with_the_listed_sources_interval() {
             delivered: "stripe-hooks".into(),
             within: Duration::from_secs(120),
             interval: DEFAULT_INTERVAL,
+            notify: Default::default(),
+            exec: None,
         }]
     );
     assert!(parse(&with("")).unwrap().reconcile.is_empty());
@@ -121,7 +123,7 @@ fn missing_keys_duplicates_unknown_keys_and_types_are_errors() {
             "{}alert = 1",
             pairing("r", "stripe", "stripe-hooks", "2m")
         ))),
-        "config.toml: reconcile[0]: unknown key `alert`; allowed keys: name, listed, delivered, within"
+        "config.toml: reconcile[0]: unknown key `alert`; allowed keys: name, listed, delivered, within, notify, exec, exec_timeout"
     );
     assert_eq!(
         err(&with("[[reconcile]]\nname = \"r\"\nwithin = 120")),
@@ -130,5 +132,32 @@ fn missing_keys_duplicates_unknown_keys_and_types_are_errors() {
     assert_eq!(
         err(&with("[reconcile]\nname = \"r\"")),
         "config.toml: top level: key `reconcile`: write each pairing as [[reconcile]] (an array of tables), not [reconcile]"
+    );
+}
+
+#[test]
+fn notify_and_exec_are_read_as_an_alerts_are() {
+    let text = with(&format!(
+        "{}notify = [\"bell\"]\nexec = [\"/usr/local/bin/page-me\", \"--low\"]\nexec_timeout = \"3s\"\n",
+        pairing("r", "stripe", "stripe-hooks", "2m")
+    ));
+    let spec = parse(&text).unwrap().reconcile.remove(0);
+    assert!(spec.notify.bell && !spec.notify.desktop);
+    let exec = spec.exec.unwrap();
+    assert_eq!(exec.argv, ["/usr/local/bin/page-me", "--low"]);
+    assert_eq!(exec.timeout, Duration::from_secs(3));
+    assert_eq!(
+        err(&with(&format!(
+            "{}notify = [\"pager\"]",
+            pairing("r", "stripe", "stripe-hooks", "2m")
+        ))),
+        "config.toml: reconcile[0]: key `notify`: \"pager\" is not a notification; use \"bell\" and/or \"desktop\""
+    );
+    assert_eq!(
+        err(&with(&format!(
+            "{}exec_timeout = \"3s\"",
+            pairing("r", "stripe", "stripe-hooks", "2m")
+        ))),
+        "config.toml: reconcile[0]: key `exec_timeout`: applies only with `exec`"
     );
 }
