@@ -191,6 +191,10 @@ async fn tail_reports_exactly_the_undelivered_and_unlisted_ids() {
             let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
             assert_eq!(v["alert"], "stripe webhooks");
             assert_eq!(v["state"], "firing");
+            assert_eq!(
+                (&v["value"], &v["events"]),
+                (&serde_json::Value::Null, &serde_json::json!([]))
+            );
             v["text"].as_str().unwrap().to_owned()
         })
         .collect();
