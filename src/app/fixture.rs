@@ -360,3 +360,9 @@ pub fn burst_app(specs: &[crate::config::SourceSpec]) -> App {
     }]);
     app
 }
+
+/// One key press without modifiers, as the terminal would send it.
+pub fn press(app: &mut App, c: crossterm::event::KeyCode) {
+    use crossterm::event::{Event, KeyEvent, KeyModifiers};
+    app.handle(&Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+}

@@ -1,14 +1,11 @@
 //! Snapshots of the catalog view (types, fields, values) at 80×24 and
 //! 120×40, and hostile type names, paths and values shown inert.
 
-use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 
-use crate::app::{App, fixture};
+use crate::app::fixture;
+use crate::app::fixture::press;
 use crate::source::SourceMsg;
-
-fn press(app: &mut App, c: KeyCode) {
-    app.handle(&CEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-}
 
 #[test]
 fn catalog_and_fields_80x24_and_120x40() {

@@ -1,29 +1,10 @@
 //! The rate chart and the sparkline windows on `TestBackend` at 80×24 and
 //! 120×40, with the scripted burst and a fixed clock.
 
-use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crate::app::fixture::{press, screen};
+use crossterm::event::KeyCode;
 
 use crate::app::{App, TypeSelection, fixture};
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| super::draw(f, app)).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn press(app: &mut App, c: KeyCode) {
-    app.handle(&CEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-}
 
 fn burst() -> App {
     fixture::burst_app(&[fixture::spec("payments", false)])
@@ -68,9 +49,7 @@ fn chart_all_events_zoomed_in_120x40() {
 fn chart_cursor_shows_without_colour() {
     let mut app = on_the_burst();
     app.color = false;
-    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    t.draw(|f| super::draw(f, &app)).unwrap();
-    let buf = t.backend().buffer();
+    let buf = fixture::buffer(&app, 120, 40);
     // The burst's bar (the tallest) is reversed; its neighbours are not.
     let reversed: Vec<u16> = (0..120)
         .filter(|&x| buf[(x, 3)].modifier.contains(ratatui::style::Modifier::REVERSED))
@@ -112,9 +91,7 @@ fn chart_draws_at_any_size_with_the_cursor_in_view() {
     // 40 columns hold fewer than 60 buckets: the view follows the cursor
     // to the oldest bucket and back to the newest.
     let cursor_columns = |app: &App| {
-        let mut t = Terminal::new(TestBackend::new(40, 12)).unwrap();
-        t.draw(|f| super::draw(f, app)).unwrap();
-        let buf = t.backend().buffer().clone();
+        let buf = fixture::buffer(app, 40, 12);
         (0..40u16)
             .filter(|&x| (2..6u16).all(|y| buf[(x, y)].modifier.contains(ratatui::style::Modifier::REVERSED)))
             .collect::<Vec<u16>>()

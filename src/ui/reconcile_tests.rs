@@ -3,29 +3,14 @@
 //! finding as an alert in the status bar with the counts, the detail, and
 //! the pairing in the sources view.
 
-use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crate::app::fixture::{press, screen};
+use crossterm::event::KeyCode;
 
 use crate::app::App;
 use crate::app::fixture::{T0, event};
 use crate::filter::Filter;
 use crate::source::{SourceMsg, Status};
 use crate::store::Store;
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| super::draw(f, app)).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
 
 /// A Stripe list (`stripe`, polled every second) and a webhook source
 /// (`hooks`) reconciled within 2 s: evt_1 listed and delivered, evt_2 only
@@ -96,10 +81,7 @@ fn findings_mark_their_events_count_in_the_status_bar_and_notify_120x40_80x24() 
 #[test]
 fn the_sources_view_shows_each_pairing_with_its_counts_and_memory() {
     let mut app = app();
-    app.handle(&CEvent::Key(KeyEvent::new(
-        KeyCode::Char('s'),
-        KeyModifiers::NONE,
-    )));
+    press(&mut app, KeyCode::Char('s'));
     let s = screen(&app, 120, 40);
     assert!(s.contains("not delivered 1   not listed 1   late 0"), "{s}");
     assert!(s.contains("matched 1   waiting 0   backlog 1"), "{s}");
@@ -109,15 +91,14 @@ fn the_sources_view_shows_each_pairing_with_its_counts_and_memory() {
 #[test]
 fn the_detail_of_a_marked_event_says_what_is_missing() {
     let mut app = app();
-    let key = |app: &mut App, c| app.handle(&CEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-    key(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
     let s = screen(&app, 120, 40);
     assert!(
         s.contains("reconcile ⊘ not listed within 2s (stripe webhooks)"),
         "{s}"
     );
     for c in [KeyCode::Esc, KeyCode::Char('k'), KeyCode::Enter] {
-        key(&mut app, c);
+        press(&mut app, c);
     }
     let s = screen(&app, 120, 40);
     assert!(
@@ -125,7 +106,7 @@ fn the_detail_of_a_marked_event_says_what_is_missing() {
         "hooks evt_1 was delivered and listed:\n{s}"
     );
     for c in [KeyCode::Esc, KeyCode::Char('k'), KeyCode::Enter] {
-        key(&mut app, c);
+        press(&mut app, c);
     }
     let s = screen(&app, 120, 40);
     assert!(s.contains("id evt_2"), "{s}");
@@ -138,10 +119,7 @@ fn the_detail_of_a_marked_event_says_what_is_missing() {
 #[test]
 fn both_findings_are_in_the_alerts_view() {
     let mut app = app();
-    app.handle(&CEvent::Key(KeyEvent::new(
-        KeyCode::Char('!'),
-        KeyModifiers::NONE,
-    )));
+    press(&mut app, KeyCode::Char('!'));
     let s = screen(&app, 120, 40);
     assert!(s.contains("not delivered evt_2"), "{s}");
     assert!(s.contains("not listed evt_9"), "{s}");

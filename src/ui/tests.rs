@@ -2,29 +2,10 @@
 //! data and a fixed clock; plus checks that event text cannot reach the
 //! terminal as control sequences.
 
-use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crate::app::fixture::{press, screen};
+use crossterm::event::KeyCode;
 
 use crate::app::{App, fixture};
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| super::draw(f, app)).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn press(app: &mut App, c: KeyCode) {
-    app.handle(&CEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-}
 
 #[test]
 fn main_screen_120x40() {
@@ -135,9 +116,7 @@ fn drift_marks_the_feed_and_the_detail_lists_reasons_80x24() {
 fn no_color_draws_no_colour() {
     let mut app = fixture::app();
     app.color = false;
-    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    t.draw(|f| super::draw(f, &app)).unwrap();
-    let buf = t.backend().buffer();
+    let buf = fixture::buffer(&app, 120, 40);
     for cell in buf.content() {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "coloured cell {cell:?}");
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "coloured cell {cell:?}");

@@ -341,17 +341,20 @@ fn demo_reconcile_marks_an_undelivered_event() {
         s.lines().next().is_some_and(|l| l.contains("not delivered"))
     });
     t.keys(&["!"]);
-    let s = t.wait(10, "the finding in the alerts view", |s| {
-        s.contains("not delivered evt_list_")
-    });
-    let digits: String = s
-        .split("not delivered evt_list_")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let id = format!("evt_list_{digits}");
+    // The id in full, from the view (the status bar on the first line may
+    // show it cut: `evt_list_…`).
+    let finding = |s: &str| -> Option<String> {
+        let digits: String = s
+            .lines()
+            .skip(1)
+            .find_map(|l| l.split("not delivered evt_list_").nth(1))?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (!digits.is_empty()).then(|| format!("evt_list_{digits}"))
+    };
+    let s = t.wait(10, "the finding in the alerts view", |s| finding(s).is_some());
+    let id = finding(&s).unwrap();
     t.keys(&["Escape"]);
     // Filtered to that id, the listed event shows its mark.
     t.keys(&["/"]);
