@@ -227,7 +227,8 @@ pub struct ReplayArgs {
     pub follow: bool,
     /// Initial filter, e.g. 'type:charge.* -source:test' (see `evtop help filter`).
     /// `since:` / `until:` count back from the replay's clock (the latest
-    /// `received` replayed), not the wall clock.
+    /// `received` replayed), not the wall clock; with --tail (no --follow)
+    /// from the recordings' last event: `since:10s` is their last 10 s.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// No colours (also when NO_COLOR is set).

@@ -286,7 +286,17 @@ fn replay(args: ReplayArgs) -> Result<u8, Fatal> {
     }
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     if args.tail {
-        let opts = tail_options(&args.output, color, filter);
+        // Recordings read to their end: a relative filter (`since:10s`)
+        // counts back from their latest event, as `resend` and `catalog` do
+        // (README "Investigating an incident"). One more pass, only then.
+        let fixed_now = if filter.is_relative() && !args.follow {
+            evtop::recording::latest_received(&args.files)
+                .map_err(|e| Fatal::Usage(format!("cannot read {e}")))?
+        } else {
+            None
+        };
+        let mut opts = tail_options(&args.output, color, filter);
+        opts.fixed_now = fixed_now;
         return Ok(tail_runtime()?.block_on(tail::run(config, opts))?);
     }
     if !std::io::stdout().is_terminal() {
@@ -312,6 +322,7 @@ fn tail_options(args: &TailOutput, colors: bool, filter: Filter) -> TailOptions 
         filter,
         color,
         fail_after: args.fail_after,
+        fixed_now: None,
     }
 }
 

@@ -75,6 +75,10 @@ pub struct TailOptions {
     pub color: bool,
     /// Exit 1 once every source has failed this many times in a row.
     pub fail_after: Option<u32>,
+    /// "Now" for a relative filter when it must not move: `replay --tail`
+    /// of recordings read to their end ([`StreamClock::fixed`]); `None`:
+    /// the wall clock, or a replay's clock event by event.
+    pub fixed_now: Option<i64>,
 }
 
 /// Why the main loop ended.
@@ -121,7 +125,9 @@ pub async fn run(config: Config, opts: TailOptions) -> anyhow::Result<u8> {
         limit: opts.count.unwrap_or(u64::MAX),
         names,
         contract: config.contract.clone(),
-        clock: StreamClock::new(store.is_replay()),
+        clock: opts
+            .fixed_now
+            .map_or_else(|| StreamClock::new(store.is_replay()), StreamClock::fixed),
         wall: now_millis,
     })?;
     let deadline = opts.duration.map(|d| Instant::now() + d);

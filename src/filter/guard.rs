@@ -68,6 +68,13 @@ pub(super) fn check_word(units: &[Unit], written: &str) -> Result<(), String> {
                 "did you mean the keyword `{lower}:…`, or the field `.{written}`?"
             ));
         }
+        // `recived>=14:05`, `tme<14:05`: a time or attempt keyword misspelt.
+        if let Some(k) = nearest(&lower).filter(|k| OP_KEYWORDS.contains(k)) {
+            let rest = written.get(head.len()..).unwrap_or("");
+            return Err(format!(
+                "did you mean the keyword `{k}{rest}`, or the field `.{written}`?"
+            ));
+        }
         return Err(format!(
             "a comparison needs a `.path`: did you mean `.{written}`?"
         ));

@@ -56,7 +56,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "!",
-        "alerts ([[alert]] in the config): state, value, since when, rule, history",
+        "alerts and reconciliation findings: state, value, since when, history",
+    ),
+    (
+        "feed marks",
+        "✓ ✗ signature checked / failed · ↻N redelivery · ≠ drift · ⊘ not delivered / listed",
     ),
     (
         "r",

@@ -376,6 +376,7 @@ pub fn draw_bottom(f: &mut Frame<'_>, area: Rect, app: &App) {
         "c catalog",
         "space pause",
         "r chart",
+        "! alerts",
         "w sparklines",
         "s sources",
         "v state",

@@ -104,7 +104,7 @@ async fn received_and_time_comparisons_give_exact_counts_at_the_bounds() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn since_and_until_in_a_replay_count_from_the_replays_clock() {
+async fn since_and_until_in_a_replay_count_back_from_the_recordings_end() {
     let dir = tempfile::tempdir().unwrap();
     // In order, then e4 arrives 2.5 s late (the clock is at 3 s), then e5.
     let offsets = [0, 1000, 2000, 3000, 500, 4000];
@@ -115,16 +115,19 @@ async fn since_and_until_in_a_replay_count_from_the_replays_clock() {
         .collect();
     let rec = write(dir.path(), &lines);
     // Against the wall clock the recording is over a year old: since:1h
-    // would print nothing and until:1s everything.
+    // would print nothing and until:1s everything. Read to its end, "now"
+    // is its latest event, e5 at 4 s, for every line.
     assert_eq!(replayed(dir.path(), &rec, "since:1h").await.len(), 6);
-    assert_eq!(replayed(dir.path(), &rec, "until:1s").await, ["e4"]);
-    assert_eq!(replayed(dir.path(), &rec, "until:2500ms").await, ["e4"]);
-    assert!(replayed(dir.path(), &rec, "until:2501ms").await.is_empty());
+    assert_eq!(replayed(dir.path(), &rec, "since:1s").await, ["e3", "e5"]);
+    assert_eq!(replayed(dir.path(), &rec, "since:999ms").await, ["e5"]);
+    assert_eq!(replayed(dir.path(), &rec, "since:2s").await, ["e2", "e3", "e5"]);
+    assert_eq!(replayed(dir.path(), &rec, "-since:2s").await, ["e0", "e1", "e4"]);
     assert_eq!(
-        replayed(dir.path(), &rec, "since:2s").await,
-        ["e0", "e1", "e2", "e3", "e5"]
+        replayed(dir.path(), &rec, "until:3000ms").await,
+        ["e0", "e1", "e4"]
     );
-    assert_eq!(replayed(dir.path(), &rec, "-since:2s").await, ["e4"]);
+    assert_eq!(replayed(dir.path(), &rec, "until:3001ms").await, ["e0", "e4"]);
+    assert!(replayed(dir.path(), &rec, "until:4001ms").await.is_empty());
 }
 
 /// A webhook delivery received `offset` ms after 14:05:00.

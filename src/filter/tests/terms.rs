@@ -144,6 +144,16 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "did you mean the keyword `source:…`, or the field `.Source!=x`?",
     ),
     (
+        "recived>=14:05",
+        "recived>=14:05",
+        "did you mean the keyword `received>=14:05`, or the field `.recived>=14:05`?",
+    ),
+    (
+        "tme<14:05",
+        "tme<14:05",
+        "did you mean the keyword `time<14:05`, or the field `.tme<14:05`?",
+    ),
+    (
         "data.object.amount>=100",
         "data.object.amount>=100",
         "a comparison needs a `.path`: did you mean `.data.object.amount>=100`?",
