@@ -311,7 +311,8 @@ pub struct CommonArgs {
     #[command(flatten)]
     pub tls: TlsArgs,
     /// Initial filter, e.g. 'type:charge.* .data.object.amount>1000
-    /// -source:test'; may start with `-`. See `evtop help filter`.
+    /// -source:test' or 'since:5m received>=14:05'; may start with `-`.
+    /// See `evtop help filter`.
     #[arg(short, long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// No colours (also when NO_COLOR is set).
