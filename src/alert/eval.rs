@@ -105,16 +105,18 @@ pub struct Entry {
     /// The last evaluation's time and whether a watched source was live then.
     last_eval: Option<(i64, bool)>,
     started: i64,
-    /// NDJSON objects of the latest matching events, oldest first.
-    recent: VecDeque<Vec<u8>>,
+    /// The latest matching events, oldest first: their parts, copied into
+    /// reused buffers; formatted as NDJSON only when a change needs them
+    /// (most matching events never do).
+    recent: VecDeque<Kept>,
 }
 
 impl Entry {
-    /// The recent matching events, NDJSON objects, oldest first.
-    pub fn recent(&self) -> impl Iterator<Item = &str> {
-        self.recent
-            .iter()
-            .map(|b| std::str::from_utf8(b).unwrap_or("null"))
+    /// The recent matching events as NDJSON objects, oldest first (the
+    /// last `n` of them).
+    fn recent_json(&self, n: usize, line: &mut (Vec<u8>, crate::output::Received)) -> Vec<String> {
+        let skip = self.recent.len().saturating_sub(n);
+        self.recent.iter().skip(skip).map(|k| k.ndjson(line)).collect()
     }
 
     /// Whether the status bar shows it: firing, or fired within
@@ -224,7 +226,7 @@ impl Alerts {
                 continue;
             }
             e.matched += 1;
-            remember(&mut e.recent, ev, &mut self.line);
+            remember(&mut e.recent, ev);
             match e.rule {
                 Some(Rule::Rate { .. }) => {
                     // An event of a later second closes the window's newest
@@ -384,7 +386,7 @@ impl Alerts {
         };
         e.matched += 1;
         if let Some(ev) = event {
-            remember(&mut e.recent, ev, &mut self.line);
+            remember(&mut e.recent, ev);
         }
         if self.pending.len() >= PENDING_MAX {
             e.fired += 1;
@@ -435,11 +437,10 @@ impl Alerts {
             text: text.clone(),
             // A firing per event carries its own event; a state change the
             // latest ones.
-            events: if state == State::Fired {
-                e.recent().last().map(str::to_owned).into_iter().collect()
-            } else {
-                e.recent().map(str::to_owned).collect()
-            },
+            events: e.recent_json(
+                if state == State::Fired { 1 } else { RECENT_EVENTS },
+                &mut self.line,
+            ),
             at: now,
             notify: e.notify,
             exec: e.exec.clone(),
@@ -470,7 +471,7 @@ impl Alerts {
             firing: false,
             value,
             text: String::new(),
-            events: e.recent().map(str::to_owned).collect(),
+            events: e.recent_json(RECENT_EVENTS, &mut self.line),
             at: now,
             notify: e.notify,
             exec: e.exec.clone(),
@@ -503,32 +504,85 @@ fn rate_verdict(e: &Entry, n: u64, now: i64) -> (bool, u64, String) {
     (judged && op.holds(n, count), n, text)
 }
 
-/// Keep `ev` as an NDJSON object among the latest [`RECENT_EVENTS`],
-/// reusing the oldest one's buffer.
-fn remember(
-    recent: &mut VecDeque<Vec<u8>>,
-    ev: &EventRef<'_>,
-    (line, received): &mut (Vec<u8>, crate::output::Received),
-) {
-    line.clear();
-    crate::output::ndjson_with(ev, &[], line, received);
-    if line.last() == Some(&b'\n') {
-        line.pop();
+/// A matching event kept for the alert JSON (`"events"`), owning its parts.
+#[derive(Debug, Default)]
+struct Kept {
+    source: String,
+    id: Option<String>,
+    ty: String,
+    time: Option<i64>,
+    received: i64,
+    /// The data, or empty when it was over [`RECENT_EVENT_BYTES`].
+    data: String,
+    /// The data's length when it was too large to keep.
+    too_large: Option<usize>,
+    json: bool,
+    meta: Option<crate::event::Meta>,
+    drift: bool,
+}
+
+impl Kept {
+    /// Its NDJSON object (one line, no newline); an event whose data was too
+    /// large to keep as a stub saying so.
+    fn ndjson(&self, (line, received): &mut (Vec<u8>, crate::output::Received)) -> String {
+        if let Some(len) = self.too_large {
+            let short = serde_json::json!({
+                "source": self.source, "id": self.id, "type": self.ty,
+                "data": format!("({len} bytes, too large to keep)"),
+            });
+            return short.to_string();
+        }
+        let ev = EventRef {
+            source: &self.source,
+            id: self.id.as_deref(),
+            ty: &self.ty,
+            time: self.time,
+            received: self.received,
+            data: &self.data,
+            json: self.json,
+            meta: self.meta.as_ref(),
+            drift: self.drift,
+        };
+        line.clear();
+        crate::output::ndjson_with(&ev, &[], line, received);
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        String::from_utf8_lossy(line).into_owned()
     }
+}
+
+/// Keep `ev` among the latest [`RECENT_EVENTS`], reusing the oldest one's
+/// buffers: a copy of its parts, no formatting (a change formats the few
+/// it carries).
+fn remember(recent: &mut VecDeque<Kept>, ev: &EventRef<'_>) {
     let mut slot = if recent.len() == RECENT_EVENTS {
         recent.pop_front().unwrap_or_default()
     } else {
-        Vec::new()
+        Kept::default()
     };
-    slot.clear();
-    if line.len() > RECENT_EVENT_BYTES {
-        let short = serde_json::json!({
-            "source": ev.source, "id": ev.id, "type": ev.ty,
-            "data": format!("({} bytes, too large to keep)", ev.data.len()),
-        });
-        let _ = serde_json::to_writer(&mut slot, &short);
-    } else {
-        slot.extend_from_slice(line);
+    slot.source.clear();
+    slot.source.push_str(ev.source);
+    match (ev.id, &mut slot.id) {
+        (Some(id), Some(kept)) => {
+            kept.clear();
+            kept.push_str(id);
+        }
+        (id, kept) => *kept = id.map(str::to_owned),
     }
+    slot.ty.clear();
+    slot.ty.push_str(ev.ty);
+    slot.time = ev.time;
+    slot.received = ev.received;
+    slot.data.clear();
+    if ev.data.len() > RECENT_EVENT_BYTES {
+        slot.too_large = Some(ev.data.len());
+    } else {
+        slot.too_large = None;
+        slot.data.push_str(ev.data);
+    }
+    slot.json = ev.json;
+    slot.meta = ev.meta.cloned();
+    slot.drift = ev.drift;
     recent.push_back(slot);
 }
