@@ -50,6 +50,7 @@
 mod change;
 pub mod eval;
 pub mod exec;
+mod kept;
 pub mod notify;
 pub mod rule;
 #[cfg(test)]
