@@ -204,6 +204,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
 
     // The cursor's bucket: its window, its counts.
     let from = oldest + cursor as i64 * w;
+    // The bucket under way is averaged over the part of it that has passed
+    // (at least a second), not over its whole width.
+    let elapsed_ms = (now - from * 1000).clamp(1000, w * 1000);
     let mut spans = vec![
         Span::styled(
             format!("▶ {}–{} ", clock(from, true), clock(from + w, true)),
@@ -212,7 +215,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         Span::raw(format!(
             "all {} ({}/s)",
             all[cursor],
-            rate_text(all[cursor] as f64 / w as f64)
+            rate_text(all[cursor] as f64 * 1000.0 / elapsed_ms as f64)
         )),
     ];
     for (name, c) in &cursor_counts {

@@ -108,3 +108,27 @@ fn chart_draws_at_any_size_with_the_cursor_in_view() {
     // oldest bucket is its first column, the newest its last.
     assert_eq!((at_oldest, at_newest), (vec![9], vec![38]));
 }
+
+/// The bucket under way is averaged over the part of it that has passed:
+/// six events half a second into a 5-second bucket are 6/s (not 1.2/s),
+/// and 2/s three seconds in.
+#[test]
+fn the_bucket_under_way_is_averaged_over_its_elapsed_part() {
+    use crate::source::SourceMsg;
+    let mut app = burst();
+    let t0 = fixture::T0;
+    let events = (0..6)
+        .map(|k| fixture::event(0, "ping", None, "{}", t0 + 100 + k * 50))
+        .collect();
+    app.ingest([SourceMsg::Events {
+        source: 0,
+        events,
+        cursor: None,
+    }]);
+    press(&mut app, KeyCode::Char('r'));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("all 6 (6/s)"), "{s}");
+    app.now = t0 + 3000;
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("all 6 (2/s)"), "{s}");
+}
