@@ -498,9 +498,6 @@ impl Store {
             // The overflow row is a mix of types: nothing to learn there.
             if self.learning && Some(ty) != self.overflow_type {
                 self.catalog.learn(ty, &stats.name, &source.name, &ev.data, now);
-                if drift {
-                    self.catalog.drifted(ty);
-                }
             }
         }
         if self.capacity == 0 {

@@ -107,9 +107,6 @@ pub fn x_evtop(t: &TypeEntry) -> Value {
     if t.learned != t.count {
         x.insert("learned".into(), json!(t.learned));
     }
-    if t.drifts > 0 {
-        x.insert("drifts".into(), json!(t.drifts));
-    }
     if t.not_catalogued() > 0 {
         x.insert("not_catalogued".into(), json!(t.not_catalogued()));
     }

@@ -33,7 +33,6 @@ pub fn type_json(t: &TypeEntry) -> Value {
         "sources": t.sources,
         "first_seen": rfc3339(t.first_seen, true),
         "last_seen": rfc3339(t.last_seen, true),
-        "drifts": t.drifts,
         "not_catalogued": t.not_catalogued(),
         "fields": fields,
         "schema": schema(t),

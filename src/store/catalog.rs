@@ -406,8 +406,6 @@ pub struct TypeEntry {
     pub paths_dropped: u64,
     /// Objects and arrays below [`MAX_DEPTH`] whose members were not learned.
     pub too_deep: u64,
-    /// Events that drifted from a contract ([`Catalog::drifted`]).
-    pub drifts: u64,
     /// Up to [`PAYLOAD_EXAMPLES`] whole payloads (the first seen of at most
     /// [`PAYLOAD_EXAMPLE_BYTES`], without secret-looking keys).
     pub payloads: Vec<Value>,
@@ -431,7 +429,6 @@ impl TypeEntry {
             not_json: 0,
             paths_dropped: 0,
             too_deep: 0,
-            drifts: 0,
             payloads: Vec::new(),
             fields: Vec::new(),
             index: HashMap::new(),
@@ -639,13 +636,6 @@ impl Catalog {
         }
         entry.in_second += 1;
         false
-    }
-
-    /// One event of type `id` drifted from the contract.
-    pub fn drifted(&mut self, id: u32) {
-        if let Some(Some(t)) = self.types.get_mut(id as usize) {
-            t.drifts += 1;
-        }
     }
 }
 

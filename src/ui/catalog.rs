@@ -131,8 +131,11 @@ fn types(f: &mut Frame<'_>, area: Rect, app: &App) {
         }
         let fields = t.fields().len() - usize::from(t.field("").is_some());
         spans.push(Span::raw(format!(" {:<8} {:>6} ", clock(t.last_seen), fields)));
-        let drift_style = if t.drifts > 0 { theme.warn() } else { theme.dim() };
-        spans.push(Span::styled(format!("{:>6}", t.drifts), drift_style));
+        // Counted by the store as events are checked (the catalog learns
+        // only a sample).
+        let drifts = app.store.drift_count(*id);
+        let drift_style = if drifts > 0 { theme.warn() } else { theme.dim() };
+        spans.push(Span::styled(format!("{:>6}", drifts), drift_style));
         if new > 0 {
             spans.push(Span::styled(format!(" {:>4}", new), theme.warn()));
         } else {

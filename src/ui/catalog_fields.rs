@@ -36,7 +36,7 @@ const VALUES_PANE: u16 = 34;
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = Theme::of(app);
-    let Some((_, t)) = app.catalog_type() else {
+    let Some((id, t)) = app.catalog_type() else {
         return;
     };
     let title = format!(
@@ -50,7 +50,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let w = inner.width as usize;
     f.render_widget(
-        Paragraph::new(Line::styled(fit(&header(app, t), w, false), theme.dim())),
+        Paragraph::new(Line::styled(fit(&header(app, id, t), w, false), theme.dim())),
         head,
     );
     f.render_widget(Paragraph::new(footer(app, &theme, w)), foot);
@@ -68,7 +68,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 /// Counts, sampling, fields, sources, times, drifts and bounds of a type.
-fn header(app: &App, t: &TypeEntry) -> String {
+fn header(app: &App, id: u32, t: &TypeEntry) -> String {
     let mut s = format!(
         "{} · {} fields · from {} · first {} · last {} · {} drifts",
         sampling_text(app, t.learned, t.count),
@@ -76,7 +76,7 @@ fn header(app: &App, t: &TypeEntry) -> String {
         t.sources.iter().map(|s| &**s).collect::<Vec<_>>().join(", "),
         clock(t.first_seen),
         clock(t.last_seen),
-        t.drifts
+        app.store.drift_count(id)
     );
     if t.not_catalogued() > 0 {
         s.push_str(&format!(" · {} values beyond the bounds", t.not_catalogued()));
