@@ -5,8 +5,8 @@
 #[path = "integration/support.rs"]
 mod support;
 
-#[path = "integration/nats_servers.rs"]
-mod nats_servers;
+#[path = "support/nats.rs"]
+mod nats;
 #[path = "integration/poll_servers.rs"]
 mod poll_servers;
 #[path = "integration/websocket_servers.rs"]

@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
 use tokio::time::Instant;
 
-use crate::nats_servers::*;
+use crate::nats::*;
 use crate::support::*;
 
 /// A running `evtop tail`: its stdout lines as they come, its stderr
@@ -156,7 +156,7 @@ fn ns(lines: &[Value]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn core_subject_events_arrive_in_order_typed_by_subject() {
-    let server = NatsServer::start().await;
+    let server = NatsServer::temp().await;
     let mut tail = Tail::start(
         &config(&server.url(), "subject = \"orders.>\""),
         &["--count", "30"],
@@ -206,7 +206,7 @@ async fn core_subject_events_arrive_in_order_typed_by_subject() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn core_types_and_ids_from_pointers_and_oversize_reported() {
-    let server = NatsServer::start().await;
+    let server = NatsServer::temp().await;
     let cfg = format!(
         "[settings]\nmax_event_bytes = 1024\n{}",
         config(
@@ -240,7 +240,7 @@ async fn core_types_and_ids_from_pointers_and_oversize_reported() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn jetstream_start_all_last_sequence_and_new() {
-    let server = NatsServer::start().await;
+    let server = NatsServer::temp().await;
     let js = orders_stream(&server.url()).await;
     for i in 1..=5u64 {
         let id = (i % 2 == 1).then(|| format!("ord_{i}"));
@@ -297,7 +297,7 @@ async fn jetstream_start_all_last_sequence_and_new() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn jetstream_start_by_age_skips_older_messages() {
-    let server = NatsServer::start().await;
+    let server = NatsServer::temp().await;
     let js = orders_stream(&server.url()).await;
     js_publish(&js, "orders.old", 1, None).await;
     // The point of the test is a message older than `start`: time has to
@@ -322,8 +322,8 @@ async fn jetstream_start_by_age_skips_older_messages() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn token_and_user_password_auth_and_refusals_in_words() {
-    let token_server = NatsServer::start_with(&["--auth", "s3cret-token"]).await;
-    let user_server = NatsServer::start_with(&["--user", "viewer", "--pass", "pw-9"]).await;
+    let token_server = NatsServer::temp_with(&["--auth", "s3cret-token"]).await;
+    let user_server = NatsServer::temp_with(&["--user", "viewer", "--pass", "pw-9"]).await;
     let cfg = format!(
         "{}token = \"s3cret-token\"\n{}user = \"viewer\"\npassword = \"${{NATS_PASS}}\"\n{}token = \"wrong-token\"\n",
         config(&token_server.url(), "subject = \"a\""),
@@ -378,7 +378,7 @@ async fn token_and_user_password_auth_and_refusals_in_words() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_server_and_missing_stream_are_said_in_words() {
-    let server = NatsServer::start().await;
+    let server = NatsServer::temp().await;
     let closed = free_port();
     let cfg = format!(
         "{}{}",
@@ -402,7 +402,7 @@ async fn consumers(js: &jetstream::Context) -> Vec<jetstream::consumer::Info> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn type_pushdown_shows_on_the_server_and_no_consumer_is_left() {
-    let server = NatsServer::start().await;
+    let server = NatsServer::temp().await;
     let js = orders_stream(&server.url()).await;
     let cfg = config(
         &server.url(),
@@ -456,7 +456,7 @@ async fn type_pushdown_shows_on_the_server_and_no_consumer_is_left() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_killed_and_restarted_loses_and_repeats_nothing() {
-    let mut server = NatsServer::start().await;
+    let mut server = NatsServer::temp().await;
     let js = orders_stream(&server.url()).await;
     let cfg = config(
         &server.url(),
@@ -497,7 +497,7 @@ async fn a_server_killed_and_restarted_loses_and_repeats_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn relayed_evtop_lines_come_out_as_they_went_in() {
     use evtop::event::{EventRef, Meta, WebhookMeta};
-    let server = NatsServer::start().await;
+    let server = NatsServer::temp().await;
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
     js.create_stream(stream::Config {
         name: "EVTOP".into(),
@@ -580,8 +580,8 @@ async fn connect_any(urls: &[String]) -> async_nats::Client {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cluster_node_going_down_loses_nothing() {
-    let mut cluster = NatsCluster::start().await;
-    let urls = cluster.urls();
+    let mut cluster = Cluster::temp().await;
+    let urls = cluster.url_list();
     let js = jetstream::new(connect_any(&urls).await);
     js.create_stream(stream::Config {
         name: "ORDERS".into(),
@@ -651,7 +651,7 @@ async fn tls_servers_take_the_same_certificate_checks_and_cacert_as_https() {
         dir.path().join("leaf.key"),
         dir.path().join("ca.pem"),
     );
-    let server = NatsServer::start_with(&[
+    let server = NatsServer::temp_with(&[
         "--tls",
         "--tlscert",
         cert.to_str().unwrap(),

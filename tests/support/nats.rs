@@ -67,14 +67,39 @@ pub struct NatsServer {
     args: Vec<String>,
     log: PathBuf,
     child: Option<Child>,
+    /// The directory it was started in when it made its own
+    /// ([`NatsServer::temp`]), removed with it.
+    _temp: Option<tempfile::TempDir>,
 }
 
 impl NatsServer {
     /// A single server with JetStream, its store under `dir`.
     pub async fn start(dir: &Path) -> NatsServer {
+        NatsServer::start_with(dir, &[]).await
+    }
+
+    /// A single server in a directory of its own, removed when it is
+    /// dropped.
+    pub async fn temp() -> NatsServer {
+        NatsServer::temp_with(&[]).await
+    }
+
+    /// [`NatsServer::temp`] with extra arguments (`--auth TOKEN`, `--user U
+    /// --pass P`, `--tls…`).
+    pub async fn temp_with(extra: &[&str]) -> NatsServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = NatsServer::start_with(dir.path(), extra).await;
+        s._temp = Some(dir);
+        s
+    }
+
+    /// A single server with JetStream and extra arguments, its store under
+    /// `dir`. Picks another port if the one it chose was taken.
+    pub async fn start_with(dir: &Path, extra: &[&str]) -> NatsServer {
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         for _ in 0..5 {
             let port = free_port();
-            let mut s = NatsServer::configured(dir, "n1", port, Vec::new());
+            let mut s = NatsServer::configured(dir, "n1", port, extra.clone());
             if s.spawn_and_wait(false).await {
                 return s;
             }
@@ -99,6 +124,7 @@ impl NatsServer {
             args,
             log: dir.join(format!("{name}.log")),
             child: None,
+            _temp: None,
         }
     }
 
@@ -211,6 +237,8 @@ impl NatsServer {
 /// Three nats-servers in one cluster, JetStream on each.
 pub struct Cluster {
     pub nodes: Vec<NatsServer>,
+    /// See [`Cluster::temp`].
+    _temp: Option<tempfile::TempDir>,
 }
 
 impl Cluster {
@@ -259,9 +287,45 @@ impl Cluster {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             }
-            return Cluster { nodes };
+            return Cluster { nodes, _temp: None };
         }
         panic!("a three-node cluster did not start on free ports in 3 tries");
+    }
+
+    /// A cluster in a directory of its own (removed with it) that can
+    /// place a stream on all three nodes when this returns.
+    pub async fn temp() -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cluster = Cluster::start(dir.path()).await;
+        cluster._temp = Some(dir);
+        cluster.wait_placement().await;
+        cluster
+    }
+
+    /// Poll until the meta leader knows every peer: a probe stream of 3
+    /// replicas is created and deleted.
+    pub async fn wait_placement(&self) {
+        let deadline = tokio::time::Instant::now() + START_TIMEOUT;
+        let js = async_nats::jetstream::new(client(&self.urls()).await);
+        let probe = async_nats::jetstream::stream::Config {
+            name: "EVTOP_TEST_PROBE".into(),
+            subjects: vec!["evtop-test-probe".into()],
+            num_replicas: 3,
+            ..Default::default()
+        };
+        while js.create_stream(probe.clone()).await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "JetStream cluster cannot place 3 replicas"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        js.delete_stream("EVTOP_TEST_PROBE").await.unwrap();
+    }
+
+    /// Every node's client URL, one each (for `urls = […]`).
+    pub fn url_list(&self) -> Vec<String> {
+        self.nodes.iter().map(NatsServer::url).collect()
     }
 
     /// Every node's client URL, comma-separated (what `--to` takes).
