@@ -217,7 +217,7 @@ fn resend(args: ResendArgs) -> Result<u8, Fatal> {
         tls: tls(&args.tls)?,
     };
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-    Ok(tail_runtime()?.block_on(evtop::resend::run(opts, &mut out, &mut err))?)
+    Ok(evtop::resend::run(opts, &tail_runtime()?, &mut out, &mut err)?)
 }
 
 /// `evtop catalog`: learn from recordings, or from the config's sources for

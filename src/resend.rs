@@ -77,8 +77,21 @@ const SKIPPED_IDS_SHOWN: usize = 10;
 /// Per-request timeout.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Resend; `out` gets one line per delivery, `err` the bad lines.
-pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<u8> {
+/// What one POST got: its status and, for a status other than 2xx, the
+/// quoted body; or why there was none.
+type Answer = Result<(reqwest::StatusCode, Option<String>), crate::source::http::TransportError>;
+
+/// Resend; `out` gets one line per delivery, `err` the bad lines. The file
+/// is read and the lines written here, on the caller's thread; only each
+/// request runs on `rt` (`block_on`), so no blocking read or write ever
+/// happens inside the runtime.
+pub fn run(
+    opts: ResendOptions,
+    rt: &tokio::runtime::Runtime,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let _context = rt.enter();
     let client = crate::source::http::client_builder_for(&opts.tls)?
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
@@ -121,30 +134,36 @@ pub async fn run(opts: ResendOptions, out: &mut dyn Write, err: &mut dyn Write) 
         };
         let headers = request_headers(meta, ev.id.as_deref(), &body, verify, &opts.key);
         let started = Instant::now();
-        let result = client.post(&opts.to).headers(headers).body(body).send().await;
-        let ms = started.elapsed().as_millis();
+        let request = client.post(&opts.to).headers(headers).body(body);
+        let (ms, answer): (u128, Answer) = rt.block_on(async {
+            let result = request.send().await;
+            let ms = started.elapsed().as_millis();
+            let answer = match result {
+                Ok(resp) if resp.status().is_success() => Ok((resp.status(), None)),
+                Ok(resp) => {
+                    let status = resp.status();
+                    Ok((status, Some(crate::source::http::quote_body(resp).await)))
+                }
+                Err(e) => Err(crate::source::http::TransportError::from(e)),
+            };
+            (ms, answer)
+        });
         let mut what = format!("{} {}", inert(ev.id.as_deref().unwrap_or("-")), inert(&ev.ty));
         if failed_verification {
             what.push_str(" [failed verification, sent as recorded]");
         }
         sent += 1;
-        match result {
-            Ok(resp) if resp.status().is_success() => {
-                writeln!(out, "{} {what} ({ms} ms)", resp.status().as_u16())?;
+        match answer {
+            Ok((status, None)) => {
+                writeln!(out, "{} {what} ({ms} ms)", status.as_u16())?;
             }
-            Ok(resp) => {
+            Ok((status, Some(body))) => {
                 failed += 1;
-                let status = resp.status().as_u16();
-                let body = crate::source::http::quote_body(resp).await;
-                writeln!(out, "{status} {what} ({ms} ms): {}", inert(&body))?;
+                writeln!(out, "{} {what} ({ms} ms): {}", status.as_u16(), inert(&body))?;
             }
             Err(e) => {
                 failed += 1;
-                writeln!(
-                    out,
-                    "ERR {what}: {}",
-                    crate::source::http::TransportError::from(e)
-                )?;
+                writeln!(out, "ERR {what}: {e}")?;
             }
         }
     }
