@@ -413,6 +413,25 @@ impl Alerts {
         self.pending.drain(..).collect()
     }
 
+    /// Queue a change of alert `i` for the caller to act on, carrying its
+    /// latest `events` matching events.
+    fn queue(&mut self, i: usize, firing: bool, value: Option<u64>, text: String, events: usize, now: i64) {
+        let e = &self.entries[i];
+        let change = Change {
+            alert: i,
+            name: e.name.clone(),
+            kind: e.kind,
+            firing,
+            value,
+            text,
+            events: e.recent_json(events, &mut self.line),
+            at: now,
+            notify: e.notify,
+            exec: e.exec.clone(),
+        };
+        self.pending.push_back(change);
+    }
+
     fn fire(&mut self, i: usize, value: Option<u64>, mut text: String, state: State, now: i64) {
         if let Some((cut, _)) = text.char_indices().nth(MAX_TEXT_CHARS) {
             text.truncate(cut);
@@ -427,24 +446,10 @@ impl Alerts {
             e.unreported += 1;
             return;
         }
-        let change = Change {
-            alert: i,
-            name: e.name.clone(),
-            kind: e.kind,
-            firing: true,
-            value,
-            text: text.clone(),
-            // A firing per event carries its own event; a state change the
-            // latest ones.
-            events: e.recent_json(
-                if state == State::Fired { 1 } else { RECENT_EVENTS },
-                &mut self.line,
-            ),
-            at: now,
-            notify: e.notify,
-            exec: e.exec.clone(),
-        };
-        self.pending.push_back(change);
+        // A firing per event carries its own event; a state change the
+        // latest ones.
+        let events = if state == State::Fired { 1 } else { RECENT_EVENTS };
+        self.queue(i, true, value, text.clone(), events, now);
         self.push_history(HistoryItem {
             at: now,
             alert: i,
@@ -463,19 +468,7 @@ impl Alerts {
             }
             _ => "a matching event arrived".to_owned(),
         };
-        let change = Change {
-            alert: i,
-            name: e.name.clone(),
-            kind: e.kind,
-            firing: false,
-            value,
-            text: String::new(),
-            events: e.recent_json(RECENT_EVENTS, &mut self.line),
-            at: now,
-            notify: e.notify,
-            exec: e.exec.clone(),
-        };
-        self.pending.push_back(change);
+        self.queue(i, false, value, String::new(), RECENT_EVENTS, now);
         self.push_history(HistoryItem {
             at: now,
             alert: i,

@@ -145,17 +145,7 @@ async fn a_silent_alert_counts_only_while_its_source_is_live() {
 #[tokio::test(flavor = "multi_thread")]
 async fn failing_hanging_and_missing_execs_are_reported_and_tail_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let (addr, _) = raw_server(|_, _, mut sock| async move {
-        sse_head(&mut sock).await;
-        for i in 0.. {
-            let ev = format!("id: e{i}\nevent: tick\ndata: {{\"i\":{i}}}\n\n");
-            if sock.write_all(ev.as_bytes()).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(40)).await;
-        }
-    })
-    .await;
+    let addr = ticking_sse(Duration::from_millis(40)).await;
     let hang = dir.path().join("hang.sh");
     std::fs::write(&hang, "#!/bin/sh\nexec sleep 30\n").unwrap();
     make_executable(&hang);

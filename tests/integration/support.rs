@@ -91,6 +91,23 @@ pub async fn sse_head(sock: &mut TcpStream) {
         .await;
 }
 
+/// An SSE server that sends `id: eN`, `event: tick`, `data: {"i":N}` every
+/// `every`, for ever, to each connection.
+pub async fn ticking_sse(every: std::time::Duration) -> SocketAddr {
+    let (addr, _) = raw_server(move |_, _, mut sock| async move {
+        sse_head(&mut sock).await;
+        for i in 0.. {
+            let ev = format!("id: e{i}\nevent: tick\ndata: {{\"i\":{i}}}\n\n");
+            if sock.write_all(ev.as_bytes()).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+    .await;
+    addr
+}
+
 /// Write a whole response with a status line, headers and body, then close.
 pub async fn respond(sock: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &str) {
     let mut head = format!(

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use tokio::io::AsyncWriteExt;
 
 use crate::support::*;
 
@@ -230,17 +229,7 @@ async fn catalog_of_a_recording_counts_since_from_its_latest_received() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_live_tail_counts_since_and_until_from_the_wall_clock() {
     let dir = tempfile::tempdir().unwrap();
-    let (addr, _) = raw_server(|_, _, mut sock| async move {
-        sse_head(&mut sock).await;
-        for i in 0.. {
-            let ev = format!("id: e{i}\nevent: tick\ndata: {{\"i\":{i}}}\n\n");
-            if sock.write_all(ev.as_bytes()).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    let addr = ticking_sse(Duration::from_millis(20)).await;
     // Live events were just received: within the last minute...
     let out = evtop(dir.path())
         .args(["tail", "--format", "ndjson", "--count", "5", "-f", "since:1m"])
