@@ -10,37 +10,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use evtop::config::{SourceKind, SourceSpec, SseOptions};
+#[path = "support/common.rs"]
+mod common;
+use common::{TYPES, spec};
 use evtop::contract::Contract;
-use evtop::event::{Event, Pointers};
+use evtop::event::Event;
 use evtop::source::SourceMsg;
 use evtop::store::Store;
 
 const N: usize = 1_000_000;
 const BATCH: usize = 64;
-const TYPES: [&str; 6] = [
-    "charge.succeeded",
-    "payment_intent.created",
-    "charge.failed",
-    "invoice.paid",
-    "charge.refunded",
-    "customer.created",
-];
-
-fn spec() -> SourceSpec {
-    SourceSpec {
-        name: "bench".into(),
-        url: "http://127.0.0.1:1/".into(),
-        url_display: "http://127.0.0.1:1/".into(),
-        headers: vec![],
-        pointers: Pointers::default(),
-        kind: SourceKind::Sse(SseOptions {
-            patch: false,
-            idle_timeout: None,
-        }),
-        named_after_host: false,
-    }
-}
 
 fn event(i: usize) -> Event {
     let ty = TYPES[i % TYPES.len()];
@@ -61,7 +40,7 @@ fn event(i: usize) -> Event {
 
 /// Time spent in `ingest` for N events, and how many drifted.
 fn run(contract: Option<&Arc<Contract>>) -> (Duration, u64) {
-    let mut store = Store::new(N, &[spec()], 0);
+    let mut store = Store::new(N, &[spec(false)], 0);
     if let Some(c) = contract {
         store = store.with_contract(c.clone());
     }

@@ -17,40 +17,17 @@ use std::io::Write;
 use std::time::Instant;
 
 use crossterm::event::{Event as CEvent, KeyCode, KeyEvent, KeyModifiers};
+#[path = "support/common.rs"]
+mod common;
+use common::{NOW, TYPES, spec};
 use evtop::app::App;
-use evtop::config::{SourceKind, SourceSpec, SseOptions};
-use evtop::event::{Event, Pointers};
+use evtop::event::Event;
 use evtop::filter::Filter;
 use evtop::source::SourceMsg;
 use evtop::store::Store;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-
-const TYPES: [&str; 6] = [
-    "charge.succeeded",
-    "payment_intent.created",
-    "charge.failed",
-    "invoice.paid",
-    "charge.refunded",
-    "customer.created",
-];
-const NOW: i64 = 1_795_341_600_000;
-
-fn spec(patch: bool) -> SourceSpec {
-    SourceSpec {
-        name: "bench".into(),
-        url: "http://127.0.0.1:1/".into(),
-        url_display: "http://127.0.0.1:1/".into(),
-        headers: vec![],
-        pointers: Pointers::default(),
-        kind: SourceKind::Sse(SseOptions {
-            patch,
-            idle_timeout: None,
-        }),
-        named_after_host: false,
-    }
-}
 
 fn event(i: usize, received: i64) -> Event {
     let ty = TYPES[i % TYPES.len()];

@@ -9,9 +9,10 @@
 
 use std::time::Instant;
 
+#[path = "support/common.rs"]
+mod common;
 use evtop::app::{App, Overlay, TypeSelection};
-use evtop::config::{SourceKind, SourceSpec, SseOptions};
-use evtop::event::{Event, Pointers};
+use evtop::event::Event;
 use evtop::filter::Filter;
 use evtop::source::SourceMsg;
 use evtop::store::Store;
@@ -29,19 +30,7 @@ const TYPES: [&str; 6] = [
 ];
 
 fn app_with(n: usize) -> App {
-    let spec = SourceSpec {
-        name: "bench".into(),
-        url: "http://127.0.0.1:1/".into(),
-        url_display: "http://127.0.0.1:1/".into(),
-        headers: vec![],
-        pointers: Pointers::default(),
-        kind: SourceKind::Sse(SseOptions {
-            patch: false,
-            idle_timeout: None,
-        }),
-        named_after_host: false,
-    };
-    let now = 1_795_341_600_000;
+    let (spec, now) = (common::spec(false), common::NOW);
     let mut app = App::new(Store::new(n, &[spec], now), Filter::default(), true, now);
     let mut batch = Vec::with_capacity(10_000);
     for i in 0..n {
