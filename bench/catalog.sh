@@ -23,15 +23,7 @@ declare -A CMD=(
   [jq-parse]="jq -c . $REC > /dev/null"
 )
 ORDER="cat evtop jq jq-parse"
-declare -A T
-for _ in $(seq "$ROUNDS"); do
-  for k in $ORDER; do T[$k]="${T[$k]:-} $(secs "${CMD[$k]}")"; done
-done
 printf 'events: %d in %s (%d MB), rounds: %d (medians)\n' "$N" "$REC" "$(( $(stat -c %s "$REC") / 1000000 ))" "$ROUNDS"
-for k in $ORDER; do
-  m=$(median ${T[$k]})
-  eval "M_${k//-/_}=$m"
-  printf '%-9s %8.3f s %12.0f events/s   %s\n' "$k" "$m" "$(echo "$N / $m" | bc -l)" "${CMD[$k]}"
-done
+rounds
 printf 'evtop catalog vs jq listing paths: %.1fx faster; vs jq only parsing: %.1fx\n' \
   "$(echo "$M_jq / $M_evtop" | bc -l)" "$(echo "$M_jq_parse / $M_evtop" | bc -l)"

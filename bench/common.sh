@@ -38,3 +38,20 @@ start_loadserver() {
   URL="http://127.0.0.1:$(cat "$portfile")/"
   rm -f "$portfile"
 }
+
+# Time each command of the associative array CMD, in the order of ORDER,
+# ROUNDS times in turn; then print each one's median seconds and events/s
+# (of N) and set M_<name> to the median (characters other than letters
+# and digits as _). A set URL shows as "URL" in the commands printed.
+rounds() {
+  local -A times=()
+  local k m
+  for _ in $(seq "$ROUNDS"); do
+    for k in $ORDER; do times[$k]="${times[$k]:-} $(secs "${CMD[$k]}")"; done
+  done
+  for k in $ORDER; do
+    m=$(median ${times[$k]})
+    eval "M_${k//[^a-zA-Z0-9]/_}=$m"
+    printf '%-10s %8.3f s %12.0f events/s   %s\n' "$k" "$m" "$(echo "$N / $m" | bc -l)" "${CMD[$k]//${URL:-URL}/URL}"
+  done
+}

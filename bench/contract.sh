@@ -28,15 +28,7 @@ declare -A CMD=(
   [charges+c]="$E tail --filter 'type:charge.*' --format ndjson --count $((N / 2)) --contract $C $URL > /dev/null 2>/dev/null"
 )
 ORDER="plain contract charges charges+c"
-declare -A T
-for _ in $(seq "$ROUNDS"); do
-  for k in $ORDER; do T[$k]="${T[$k]:-} $(secs "${CMD[$k]}")"; done
-done
 printf 'events: %d, rounds: %d (medians)\n' "$N" "$ROUNDS"
-for k in $ORDER; do
-  m=$(median ${T[$k]})
-  eval "M_${k/+/_}=$m"
-  printf '%-10s %8.3f s %12.0f events/s   %s\n' "$k" "$m" "$(echo "$N / $m" | bc -l)" "${CMD[$k]//$URL/URL}"
-done
+rounds
 printf 'contract vs plain: %.2fx the time; charges+c vs charges: %.2fx the time\n' \
   "$(echo "$M_contract / $M_plain" | bc -l)" "$(echo "$M_charges_c / $M_charges" | bc -l)"

@@ -23,16 +23,8 @@ declare -A CMD=(
   [pipeline]="curl -sN $URL | grep '^data:' | cut -c7- | jq -c 'select(.type|startswith(\"charge.\"))' > /dev/null"
 )
 ORDER="raw grep evtop pipeline"
-declare -A T
-for _ in $(seq "$ROUNDS"); do
-  for k in $ORDER; do T[$k]="${T[$k]:-} $(secs "${CMD[$k]}")"; done
-done
 printf 'events: %d, rounds: %d (medians)\n' "$N" "$ROUNDS"
-for k in $ORDER; do
-  m=$(median ${T[$k]})
-  eval "M_$k=$m"
-  printf '%-9s %8.3f s %12.0f events/s   %s\n' "$k" "$m" "$(echo "$N / $m" | bc -l)" "${CMD[$k]//$URL/URL}"
-done
+rounds
 printf 'evtop vs pipeline (curl|grep|cut|jq): %.1fx faster\n' "$(echo "$M_pipeline / $M_evtop" | bc -l)"
 printf 'evtop vs curl|grep: %.2fx the time; vs raw curl: %.2fx the time\n' \
   "$(echo "$M_evtop / $M_grep" | bc -l)" "$(echo "$M_evtop / $M_raw" | bc -l)"

@@ -25,16 +25,8 @@ declare -A CMD=(
 )
 ORDER="cat grep evtop jq lnav"
 command -v lnav >/dev/null || ORDER="cat grep evtop jq"
-declare -A T
-for _ in $(seq "$ROUNDS"); do
-  for k in $ORDER; do T[$k]="${T[$k]:-} $(secs "${CMD[$k]}")"; done
-done
 printf 'events: %d in %s (%d MB), rounds: %d (medians)\n' "$N" "$REC" "$(( $(stat -c %s "$REC") / 1000000 ))" "$ROUNDS"
-for k in $ORDER; do
-  m=$(median ${T[$k]})
-  eval "M_$k=$m"
-  printf '%-6s %8.3f s %12.0f events/s   %s\n' "$k" "$m" "$(echo "$N / $m" | bc -l)" "${CMD[$k]}"
-done
+rounds
 printf 'evtop vs jq: %.1fx faster\n' "$(echo "$M_jq / $M_evtop" | bc -l)"
 [ -n "${M_lnav:-}" ] && printf 'evtop vs lnav: %.1fx faster\n' "$(echo "$M_lnav / $M_evtop" | bc -l)"
 printf 'evtop vs grep: %.2fx the time; vs cat: %.2fx the time\n' \
