@@ -6,9 +6,33 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::common::{count_before, deliver, spawn, wait_count};
+use crate::common::{Running, count_before, deliver, spawn, wait_count};
 use crate::feed::{Feed, numbered};
 use crate::nats::{NatsServer, client, stream_messages};
+
+/// A relay with one webhook source, `hooks` (`--listen hooks=0/h`), into
+/// `to`, with `extra` arguments: the relay, its webhook URL and a client to
+/// deliver with.
+async fn hooks_relay(dir: &std::path::Path, to: &str, extra: &[&str]) -> (Running, String, reqwest::Client) {
+    let mut args = vec!["--listen", "hooks=0/h", "--to", to];
+    args.extend_from_slice(extra);
+    let relay = spawn(dir, "relay", &args, Some("hooks")).await;
+    let url = relay.hook_url.clone().unwrap();
+    (relay, url, crate::support::sender())
+}
+
+/// Deliver each body in turn: every one answered 200 within a second,
+/// whatever the broker is doing.
+async fn answered_at_once(sender: &reqwest::Client, url: &str, bodies: impl Iterator<Item = String>) {
+    for (i, body) in bodies.enumerate() {
+        let (status, took) = deliver(sender, url, &body).await;
+        assert_eq!(status, 200, "delivery {i}: {body}");
+        assert!(
+            took < Duration::from_secs(1),
+            "delivery {i} ({body}) took {took:?}"
+        );
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_killed_and_restarted_publishes_no_event_twice() {
@@ -63,15 +87,7 @@ async fn while_the_broker_is_down_webhooks_are_answered_and_queued_events_arrive
     let dir = tempfile::tempdir().unwrap();
     let mut nats = NatsServer::start(dir.path()).await;
     let to = nats.url();
-    let mut relay = spawn(
-        dir.path(),
-        "relay",
-        &["--listen", "hooks=0/h", "--to", &to],
-        Some("hooks"),
-    )
-    .await;
-    let url = relay.hook_url.clone().unwrap();
-    let sender = crate::support::sender();
+    let (mut relay, url, sender) = hooks_relay(dir.path(), &to, &[]).await;
     relay.wait_stderr("stream EVTOP created", 20).await;
     let body = |i: usize| format!(r#"{{"id":"evt_{i}","type":"charge.succeeded","n":{i}}}"#);
     for i in 1..=5 {
@@ -84,14 +100,7 @@ async fn while_the_broker_is_down_webhooks_are_answered_and_queued_events_arrive
 
     nats.kill().await;
     relay.wait_stderr("lost the connection to the broker", 20).await;
-    for i in 6..=55 {
-        let (status, took) = deliver(&sender, &url, &body(i)).await;
-        assert_eq!(status, 200);
-        assert!(
-            took < Duration::from_secs(1),
-            "delivery {i} took {took:?} while the broker was down"
-        );
-    }
+    answered_at_once(&sender, &url, (6..=55).map(body)).await;
     nats.restart().await;
     relay.wait_stderr("reconnected to", 30).await;
     let js = async_nats::jetstream::new(client(&to).await);
@@ -110,15 +119,7 @@ async fn past_the_queue_bound_the_oldest_are_dropped_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let mut nats = NatsServer::start(dir.path()).await;
     let to = nats.url();
-    let mut relay = spawn(
-        dir.path(),
-        "relay",
-        &["--listen", "hooks=0/h", "--to", &to, "--queue", "5"],
-        Some("hooks"),
-    )
-    .await;
-    let url = relay.hook_url.clone().unwrap();
-    let sender = crate::support::sender();
+    let (mut relay, url, sender) = hooks_relay(dir.path(), &to, &["--queue", "5"]).await;
     relay.wait_stderr("stream EVTOP created", 20).await;
     let body = |i: usize| format!(r#"{{"id":"evt_{i}","type":"t","n":{i}}}"#);
     assert_eq!(deliver(&sender, &url, &body(0)).await.0, 200);
@@ -128,11 +129,7 @@ async fn past_the_queue_bound_the_oldest_are_dropped_and_counted() {
     }
     nats.kill().await;
     relay.wait_stderr("lost the connection to the broker", 20).await;
-    for i in 1..=20 {
-        let (status, took) = deliver(&sender, &url, &body(i)).await;
-        assert_eq!(status, 200);
-        assert!(took < Duration::from_secs(1), "delivery {i} took {took:?}");
-    }
+    answered_at_once(&sender, &url, (1..=20).map(body)).await;
     let line = relay.wait_stderr("events dropped so far", 10).await;
     assert!(line.contains("(--queue 5)"), "{line}");
     nats.restart().await;
@@ -157,22 +154,15 @@ async fn a_broker_down_at_start_is_waited_for() {
     let mut nats = NatsServer::start(dir.path()).await;
     nats.kill().await;
     let to = nats.url();
-    let mut relay = spawn(
-        dir.path(),
-        "relay",
-        &["--listen", "hooks=0/h", "--to", &to],
-        Some("hooks"),
-    )
-    .await;
+    let (mut relay, url, sender) = hooks_relay(dir.path(), &to, &[]).await;
     let line = relay.wait_stderr("cannot reach", 20).await;
     assert!(line.contains("connection refused; retrying"), "{line}");
-    let url = relay.hook_url.clone().unwrap();
-    let sender = crate::support::sender();
-    for i in 1..=3 {
-        let (status, took) = deliver(&sender, &url, &format!(r#"{{"id":"evt_{i}","type":"t"}}"#)).await;
-        assert_eq!(status, 200);
-        assert!(took < Duration::from_secs(1), "{took:?}");
-    }
+    answered_at_once(
+        &sender,
+        &url,
+        (1..=3).map(|i| format!(r#"{{"id":"evt_{i}","type":"t"}}"#)),
+    )
+    .await;
     nats.restart().await;
     relay.wait_stderr("stream EVTOP created", 30).await;
     let js = async_nats::jetstream::new(client(&to).await);

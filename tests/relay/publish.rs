@@ -166,10 +166,7 @@ async fn relayed_messages_are_tails_ndjson_lines_on_the_specified_subjects() {
         }
     }
     // Subjects and message ids.
-    let shop: Vec<(&str, Option<&str>)> = relayed["shop"]
-        .iter()
-        .map(|(s, id, _)| (s.as_str(), id.as_deref()))
-        .collect();
+    let shop = subjects_and_ids(&relayed["shop"]);
     assert_eq!(
         shop,
         [
@@ -185,10 +182,7 @@ async fn relayed_messages_are_tails_ndjson_lines_on_the_specified_subjects() {
             ("evtop.shop.charge.succeeded", Some("shop:e10")),
         ]
     );
-    let hooks: Vec<(&str, Option<&str>)> = relayed["hooks"]
-        .iter()
-        .map(|(s, id, _)| (s.as_str(), id.as_deref()))
-        .collect();
+    let hooks = subjects_and_ids(&relayed["hooks"]);
     assert_eq!(
         hooks,
         [
@@ -344,4 +338,11 @@ async fn an_existing_stream_is_reused_and_an_unfit_one_refused_in_words() {
         "{}",
         relay.stderr_text()
     );
+}
+
+/// Each relayed message's subject and message id, in order.
+fn subjects_and_ids(msgs: &[(String, Option<String>, String)]) -> Vec<(&str, Option<&str>)> {
+    msgs.iter()
+        .map(|(s, id, _)| (s.as_str(), id.as_deref()))
+        .collect()
 }
