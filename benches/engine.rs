@@ -301,15 +301,7 @@ fn alerts_on_ingest(n: usize, specs: &[evtop::alert::AlertSpec]) -> f64 {
     let start = Instant::now();
     let mut total = 0usize;
     while total < 2 * n {
-        let clock = NOW + (total / 2000) as i64;
-        app.now = clock;
-        let events: Vec<Event> = (0..1000).map(|j| event(total + j, clock)).collect();
-        total += events.len();
-        app.ingest([SourceMsg::Events {
-            source: 0,
-            events,
-            cursor: None,
-        }]);
+        total += ingest_thousand(&mut app, total);
         let _ = app.alerts.drain();
     }
     total as f64 / start.elapsed().as_secs_f64()
@@ -332,6 +324,21 @@ fn evaluator_alone(n: usize, specs: &[evtop::alert::AlertSpec]) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Ingest events `from` .. `from + 1000` into `app`, the clock at 2 M
+/// events/s (1 ms per 2,000 events). Returns how many.
+fn ingest_thousand(app: &mut App, from: usize) -> usize {
+    let clock = NOW + (from / 2000) as i64;
+    app.now = clock;
+    let events: Vec<Event> = (0..1000).map(|j| event(from + j, clock)).collect();
+    let n = events.len();
+    app.ingest([SourceMsg::Events {
+        source: 0,
+        events,
+        cursor: None,
+    }]);
+    n
+}
+
 /// Part 2: ingest 10 × `n` events as fast as possible into an `App` with
 /// `n` buffered, drawing whenever the loop's policy says so, a key every
 /// 100 ms; the clock advances 1 ms per 2,000 events (2 M events/s), so the
@@ -348,15 +355,7 @@ fn tui_under_load(n: usize, frame: std::time::Duration, learning: bool) -> f64 {
     let mut total = 0usize;
     let mut k = 0usize;
     while total < 10 * n {
-        let clock = NOW + (total / 2000) as i64;
-        app.now = clock;
-        let events: Vec<Event> = (0..1000).map(|j| event(total + j, clock)).collect();
-        total += events.len();
-        app.ingest([SourceMsg::Events {
-            source: 0,
-            events,
-            cursor: None,
-        }]);
+        total += ingest_thousand(&mut app, total);
         if last_key.elapsed() >= std::time::Duration::from_millis(100) {
             key(
                 &mut app,
